@@ -63,7 +63,7 @@ class Artifact:
     uri: str  # the artifact store's key, e.g. "sha256:ab12..."
     digest: str  # hex sha256 of the stored bytes (of the manifest for a folder)
     size: int
-    format: str  # how the bytes decode: parquet, json, pickle, npy, text, dir, file
+    format: str  # how the bytes decode: parquet, json, pickle, npy, raw, text, file, dir
     properties: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
     producer_execution_id: int | None = None

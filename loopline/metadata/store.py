@@ -1,7 +1,7 @@
-"""The metadata store facade. CONTRACT STUB: signatures are the contract; bodies pending.
+"""The metadata store facade: one database, its work grouped by concept.
 
-``MetadataStore(url).open()`` creates the engine and applies migrations. Work is grouped by
-concept, each group a small object sharing the store's engine:
+``MetadataStore(url).open()`` creates the engine and applies migrations; ``close()``
+releases the connections. The concepts share the store's database:
 
     store.runs        start / finish / get / list / executions / mark_interrupted
     store.executions  start / complete / fail / record_cached / find_cached / get / events
@@ -10,106 +10,121 @@ concept, each group a small object sharing the store's engine:
     store.lineage     graph(root, direction, max_hops)
     store.contexts    get_or_create / get / list
     store.check_integrity()
+
+Every method runs in exactly one transaction. URLs: ``sqlite:///relative/or/absolute.db``
+(the folder is created) or ``postgresql+psycopg://user@host:5432/db``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TypeVar
 
-from loopline.metadata.records import (
-    Artifact,
-    Context,
-    Event,
-    Execution,
-    LineageGraph,
-    MetricPoint,
-    NewArtifact,
-    NodeRef,
-    Run,
-    RunStatus,
-)
+from sqlalchemy.exc import OperationalError
 
+from loopline.metadata.artifacts import Artifacts
+from loopline.metadata.contexts import Contexts
+from loopline.metadata.engine import Database, redacted
+from loopline.metadata.errors import StoreNotOpen, StoreUnavailable
+from loopline.metadata.executions import Executions
+from loopline.metadata.integrity import check_integrity
+from loopline.metadata.lineage import Lineage
+from loopline.metadata.migrate import ensure_schema
+from loopline.metadata.runs import Runs
+from loopline.metadata.tracking import Tracking
 
-class Runs:
-    def start(self, pipeline: str, *, params: Mapping[str, Any], properties: Mapping[str, Any] | None = None) -> Run: ...
-    def finish(self, run_id: int, status: RunStatus, *, error: str | None = None) -> Run: ...
-    def get(self, run_id: int) -> Run: ...  # NotFoundError
-    def list(self, *, pipeline: str | None = None, status: RunStatus | None = None, limit: int = 50, offset: int = 0) -> list[Run]: ...
-    def executions(self, run_id: int) -> list[Execution]: ...
-    def mark_interrupted(self) -> list[int]: ...  # RUNNING runs whose owner process on this host is gone
-
-
-class Executions:
-    def start(self, run_id: int, step: str, *, cache_key: str | None, params: Mapping[str, Any]) -> Execution: ...
-    def complete(
-        self,
-        execution_id: int,
-        *,
-        inputs: Mapping[str, int],
-        outputs: Mapping[str, NewArtifact],
-        metrics: Sequence[MetricPoint] = (),
-        params: Mapping[str, Any] | None = None,
-        logs: str | None = None,
-    ) -> dict[str, Artifact]: ...  # ONE transaction: artifacts + events + metrics + params + state
-    def fail(
-        self,
-        execution_id: int,
-        *,
-        error: str,
-        traceback: str | None,
-        inputs: Mapping[str, int] | None = None,
-        metrics: Sequence[MetricPoint] = (),
-        logs: str | None = None,
-    ) -> Execution: ...
-    def record_cached(
-        self,
-        run_id: int,
-        step: str,
-        *,
-        cache_key: str,
-        params: Mapping[str, Any],
-        inputs: Mapping[str, int],
-        outputs: Mapping[str, int],
-        cached_from: int,
-    ) -> Execution: ...  # ONE transaction
-    def find_cached(self, cache_key: str) -> tuple[Execution, dict[str, Artifact]] | None: ...
-    def get(self, execution_id: int) -> Execution: ...
-    def events(self, execution_id: int) -> list[Event]: ...
-
-
-class Artifacts:
-    def record(self, artifact: NewArtifact, *, context_id: int | None = None) -> Artifact: ...
-    def get(self, artifact_id: int) -> Artifact: ...
-    def list(self, *, type: str | None = None, name: str | None = None, limit: int = 50, offset: int = 0) -> list[Artifact]: ...
-
-
-class Tracking:
-    def log_metrics(self, execution_id: int, points: Sequence[MetricPoint]) -> None: ...
-    def log_params(self, execution_id: int, params: Mapping[str, Any]) -> None: ...
-    def metric_history(self, execution_id: int, key: str) -> list[MetricPoint]: ...
-    def latest_metrics(self, *, run_id: int | None = None, execution_id: int | None = None) -> dict[str, dict[str, float]]: ...
-
-
-class Lineage:
-    def graph(self, root: NodeRef, *, direction: Literal["up", "down", "both"] = "both", max_hops: int | None = None) -> LineageGraph: ...
-
-
-class Contexts:
-    def get_or_create(self, kind: str, name: str, *, properties: Mapping[str, Any] | None = None) -> Context: ...
+T = TypeVar("T")
 
 
 class MetadataStore:
+    """Artifacts, executions, events, runs, contexts and metrics in SQLite or PostgreSQL."""
+
     def __init__(self, url: str) -> None:
         self.url = url
+        self._db = Database(url)
+        self._groups: dict[type, object] = {}
 
-    def open(self) -> MetadataStore: ...
-    def close(self) -> None: ...
-    def check_integrity(self) -> list[str]: ...
+    def open(self) -> MetadataStore:
+        """Connect and bring the schema up to date (safe when several processes open at once)."""
+        if self._groups:
+            return self
+        self._db.open()
+        try:
+            ensure_schema(self._db)
+        except OperationalError as error:
+            self._db.close()
+            raise StoreUnavailable(
+                f"cannot open the metadata database {redacted(self.url)}: {str(error.orig).strip()}",
+                hint="check that the database server is running and that the URL (metadata.url in loopline.toml, "
+                "or LOOPLINE_METADATA_URL) is right",
+            ) from error
+        except BaseException:
+            self._db.close()
+            raise
+        self._groups = {cls: cls(self._db) for cls in (Runs, Executions, Artifacts, Tracking, Lineage, Contexts)}
+        return self
 
-    runs: Runs
-    executions: Executions
-    artifacts: Artifacts
-    tracking: Tracking
-    lineage: Lineage
-    contexts: Contexts
+    def close(self) -> None:
+        self._groups = {}
+        self._db.close()
+
+    def __enter__(self) -> MetadataStore:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> tuple[type[MetadataStore], tuple[str]]:
+        """Pickled (for a worker process), a store travels as its URL and arrives closed."""
+        return (type(self), (self.url,))
+
+    def __repr__(self) -> str:
+        return f"MetadataStore({redacted(self.url)!r}){'' if self._groups else ' (closed)'}"
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self._groups)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._db.dialect
+
+    def check_integrity(self) -> list[str]:
+        """Problems found in the stored records, one line each; empty when all is sound."""
+        self._group(Runs)  # StoreNotOpen before open()
+        return self._db.read(check_integrity)
+
+    def _group(self, cls: type[T]) -> T:
+        group = self._groups.get(cls)
+        if group is None:
+            raise StoreNotOpen(
+                f"the metadata store {redacted(self.url)} is not open", hint="call MetadataStore(url).open() first"
+            )
+        return group  # type: ignore[return-value]
+
+    @property
+    def runs(self) -> Runs:
+        return self._group(Runs)
+
+    @property
+    def executions(self) -> Executions:
+        return self._group(Executions)
+
+    @property
+    def artifacts(self) -> Artifacts:
+        return self._group(Artifacts)
+
+    @property
+    def tracking(self) -> Tracking:
+        return self._group(Tracking)
+
+    @property
+    def lineage(self) -> Lineage:
+        return self._group(Lineage)
+
+    @property
+    def contexts(self) -> Contexts:
+        return self._group(Contexts)
+
+
+__all__ = ["MetadataStore"]

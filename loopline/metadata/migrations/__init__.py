@@ -1,0 +1,1 @@
+"""Alembic migrations of the Loopline database (see README.md in this folder)."""
