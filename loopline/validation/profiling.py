@@ -1,0 +1,364 @@
+"""Compute a Profile with DuckDB: aggregate queries over all columns at once, never one per column.
+
+1. One aggregate query computes, for every column: counts, missing values, approximate
+   distinct counts (HyperLogLog); for numeric columns NaN/infinity/zero counts, min, max,
+   mean, variance and approximate quantiles (t-digest, ``approx_quantile``); for string
+   columns the candidate top values (``approx_top_k``) and lengths; for booleans the true
+   count; for datetimes min and max; and the number of distinct rows (a 64-bit hash per
+   row, so duplicates are exact barring a hash collision). When a reference profile is
+   given, its histogram grids are reused and the histograms are computed in this query.
+2. A second aggregate query, again over all columns at once and only when needed, computes
+   what depends on the first: histograms on grids chosen from the first query's quantiles
+   (the 0.1%..99.9% range, so one outlier does not squash the histogram), exact counts of
+   the candidate top values (and, for string columns with many values, how many parse as
+   numbers), and exact value counts of numeric columns with at most 100 distinct values.
+   Its memory is bounded (at most 300 bins and 100 values per column).
+3. Datetime columns get their largest gaps from one windowed query each.
+
+Both scans read CSV and Parquet files directly, so memory stays bounded by DuckDB's
+``memory_limit`` whatever the file size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from loopline.validation.errors import ColumnConversionError
+from loopline.validation.histogram import DEFAULT_BINS, BinGrid, Histogram
+from loopline.validation.kinds import ColumnKind, string_kind
+from loopline.validation.profile import (
+    GAPS_KEPT,
+    QUANTILES,
+    TOP_K,
+    VALUE_COUNT_LIMIT,
+    CategoryStats,
+    ColumnProfile,
+    DatetimeStats,
+    Gap,
+    NumericStats,
+    Profile,
+)
+from loopline.validation.reading import DataInput, OpenedData, SourceColumn, open_data, quote_literal
+
+_GRID_QUANTILES = (0.001, 0.999)
+_ROW = "__loopline_row__"
+
+
+def profile(
+    data: DataInput | Profile,
+    *,
+    reference: Profile | None = None,
+    bins: int = DEFAULT_BINS,
+    duplicates: bool = True,
+    memory_limit: str | None = "1GB",
+) -> Profile:
+    """Profile ``data``; with ``reference``, numeric histograms use the reference's grids.
+
+    Sharing the grid makes ``reference.merge(result)`` exact and lets drift be computed
+    from the two profiles alone. A Profile passed as ``data`` is returned unchanged.
+    """
+    if isinstance(data, Profile):
+        return data
+    with open_data(data, memory_limit=memory_limit) as opened:
+        return profile_opened(opened, reference=reference, bins=bins, duplicates=duplicates)
+
+
+def profile_opened(
+    opened: OpenedData, *, reference: Profile | None = None, bins: int = DEFAULT_BINS, duplicates: bool = True
+) -> Profile:
+    """Profile an already opened dataset (see ``reading.open_data``).
+
+    A CSV column whose later values do not fit the type guessed from its first rows is read
+    again as text, so it shows up as a MIXED_TYPES column instead of failing the read.
+    """
+    for _ in range(len(opened.columns)):
+        try:
+            return _profile_opened(opened, reference, bins, duplicates)
+        except ColumnConversionError as exc:
+            if not opened.read_as_text(exc.column):
+                raise
+    return _profile_opened(opened, reference, bins, duplicates)
+
+
+def _profile_opened(opened: OpenedData, reference: Profile | None, bins: int, duplicates: bool) -> Profile:
+    grids = _reference_grids(reference)
+    first = _first_pass(opened, grids, duplicates)
+    second = _second_pass(opened, first, bins)
+    columns = tuple(_column_profile(col, first, second, grids, opened) for col in opened.columns)
+    return Profile(rows=first.rows, columns=columns, duplicate_rows=first.duplicates, source=opened.description)
+
+
+@dataclass
+class _Select:
+    """Expressions of one aggregate query, addressed by (column name, statistic)."""
+
+    exprs: list[str]
+    slots: dict[tuple[str, str], int]
+
+    @classmethod
+    def empty(cls) -> _Select:
+        return cls([], {})
+
+    def add(self, column: str, stat: str, expr: str) -> None:
+        self.slots[(column, stat)] = len(self.exprs)
+        self.exprs.append(expr)
+
+    def run(self, opened: OpenedData, source: str = "src") -> _Row:
+        if not self.exprs:
+            return _Row({}, ())
+        values = opened.query(f"SELECT {', '.join(self.exprs)} FROM {source}")[0]
+        return _Row(self.slots, values)
+
+
+@dataclass
+class _Row:
+    slots: dict[tuple[str, str], int]
+    values: Sequence[Any]
+
+    def get(self, column: str, stat: str, default: Any = None) -> Any:
+        slot = self.slots.get((column, stat))
+        return default if slot is None else self.values[slot]
+
+
+@dataclass
+class _FirstPass:
+    rows: int
+    duplicates: int | None
+    stats: _Row
+
+
+def _first_pass(opened: OpenedData, grids: Mapping[str, BinGrid], duplicates: bool) -> _FirstPass:
+    select = _Select.empty()
+    select.add("", "rows", "count(*)")
+    if duplicates:
+        select.add("", "distinct_rows", f"count(DISTINCT hash({_ROW}))")
+    for col in opened.columns:
+        _FIRST_PASS[col.kind](select, col, grids.get(col.name))
+    row = select.run(opened, f"src AS {_ROW}")
+    rows = int(row.get("", "rows"))
+    distinct_rows = row.get("", "distinct_rows")
+    return _FirstPass(rows=rows, duplicates=None if distinct_rows is None else rows - int(distinct_rows), stats=row)
+
+
+def _numeric_exprs(select: _Select, col: SourceColumn, grid: BinGrid | None) -> None:
+    x = f"CAST({col.sql} AS DOUBLE)"
+    finite = f"FILTER (WHERE isfinite({x}))"
+    qs = ", ".join(repr(q) for q in (_GRID_QUANTILES[0], *QUANTILES, _GRID_QUANTILES[1]))
+    for stat, expr in (
+        ("count", f"count({x})"), ("nan", f"count_if(isnan({x}))"), ("inf", f"count_if(isinf({x}))"),
+        ("zeros", f"count_if({x} = 0)"), ("min", f"min({x}) {finite}"), ("max", f"max({x}) {finite}"),
+        ("mean", f"avg({x}) {finite}"), ("var", f"var_pop({x}) {finite}"),
+        ("distinct", f"approx_count_distinct({x})"), ("quantiles", f"approx_quantile({x}, [{qs}]) {finite}"),
+    ):
+        select.add(col.name, stat, expr)
+    if grid is not None:
+        select.add(col.name, "histogram", f"histogram({grid.sql_index(x)}) {finite}")
+
+
+def _string_exprs(select: _Select, col: SourceColumn, grid: BinGrid | None) -> None:
+    s = f"CAST({col.sql} AS VARCHAR)"
+    select.add(col.name, "count", f"count({s})")
+    select.add(col.name, "distinct", f"approx_count_distinct({s})")
+    select.add(col.name, "candidates", f"approx_top_k({s}, {TOP_K})")
+    select.add(col.name, "min_length", f"min(length({s}))")
+    select.add(col.name, "max_length", f"max(length({s}))")
+
+
+def _boolean_exprs(select: _Select, col: SourceColumn, grid: BinGrid | None) -> None:
+    select.add(col.name, "count", f"count({col.sql})")
+    select.add(col.name, "true", f"count_if({col.sql})")
+
+
+def _datetime_exprs(select: _Select, col: SourceColumn, grid: BinGrid | None) -> None:
+    select.add(col.name, "count", f"count({col.sql})")
+    select.add(col.name, "distinct", f"approx_count_distinct({col.sql})")
+    select.add(col.name, "min", f"min({col.sql})")
+    select.add(col.name, "max", f"max({col.sql})")
+
+
+_FIRST_PASS = {
+    ColumnKind.NUMERIC: _numeric_exprs,
+    None: _string_exprs,
+    ColumnKind.BOOLEAN: _boolean_exprs,
+    ColumnKind.DATETIME: _datetime_exprs,
+}
+
+
+@dataclass
+class _SecondPass:
+    grids: dict[str, BinGrid]
+    stats: _Row
+
+
+def _second_pass(opened: OpenedData, first: _FirstPass, bins: int) -> _SecondPass:
+    select = _Select.empty()
+    grids: dict[str, BinGrid] = {}
+    for col in opened.columns:
+        stats = first.stats
+        if col.kind == ColumnKind.NUMERIC:
+            x = f"CAST({col.sql} AS DOUBLE)"
+            finite = f"FILTER (WHERE isfinite({x}))"
+            if stats.get(col.name, "histogram") is None and stats.get(col.name, "min") is not None:
+                grids[col.name] = _grid_for(stats, col, bins)
+                select.add(col.name, "histogram", f"histogram({grids[col.name].sql_index(x)}) {finite}")
+            if 0 < int(stats.get(col.name, "distinct") or 0) <= VALUE_COUNT_LIMIT:
+                select.add(col.name, "values", f"histogram({x}) {finite}")
+        elif col.kind is None and stats.get(col.name, "candidates"):
+            s = f"CAST({col.sql} AS VARCHAR)"
+            values = ", ".join(quote_literal(str(v)) for v in stats.get(col.name, "candidates"))
+            select.add(col.name, "top", f"histogram({s}) FILTER (WHERE {s} IN ({values}))")
+            if int(stats.get(col.name, "distinct") or 0) > 0.9 * TOP_K:
+                select.add(col.name, "numeric_like", f"count(TRY_CAST({s} AS DOUBLE))")
+    return _SecondPass(grids=grids, stats=select.run(opened))
+
+
+def _grid_for(stats: _Row, col: SourceColumn, bins: int) -> BinGrid:
+    low, high = float(stats.get(col.name, "min")), float(stats.get(col.name, "max"))
+    quantiles = stats.get(col.name, "quantiles") or []
+    if quantiles and quantiles[0] is not None and quantiles[-1] is not None and quantiles[-1] > quantiles[0]:
+        low, high = max(low, float(quantiles[0])), min(high, float(quantiles[-1]))
+    return BinGrid.covering(low, high, integer=col.integer, bins=bins)
+
+
+def _column_profile(
+    col: SourceColumn, first: _FirstPass, second: _SecondPass, grids: Mapping[str, BinGrid], opened: OpenedData
+) -> ColumnProfile:
+    count = int(first.stats.get(col.name, "count") or 0)
+    base = {"name": col.name, "count": count, "missing": first.rows - count, "sql_type": col.sql_type,
+            "mixed_types": col.mixed_types}
+    if col.kind == ColumnKind.NUMERIC:
+        return _numeric_profile(col, first.stats, second, grids, base)
+    if col.kind == ColumnKind.BOOLEAN:
+        return _boolean_profile(col, first.stats, base)
+    if col.kind == ColumnKind.DATETIME:
+        return _datetime_profile(col, first.stats, opened, base)
+    return _string_profile(col, first.stats, second.stats, base)
+
+
+def _numeric_profile(
+    col: SourceColumn, stats: _Row, second: _SecondPass, grids: Mapping[str, BinGrid], base: dict[str, Any]
+) -> ColumnProfile:
+    name = col.name
+    grid = grids.get(name) or second.grids.get(name)
+    raw_histogram = stats.get(name, "histogram") if name in grids else second.stats.get(name, "histogram")
+    low, high = _float(stats.get(name, "min")), _float(stats.get(name, "max"))
+    histogram = Histogram.from_mapping(grid, raw_histogram or {}, low, high) if grid is not None else None
+    nan, inf = int(stats.get(name, "nan") or 0), int(stats.get(name, "inf") or 0)
+    finite = base["count"] - nan - inf
+    values = second.stats.get(name, "values")
+    value_counts: tuple[tuple[float, int], ...] | None = () if not finite else None
+    if values is not None and len(values) <= VALUE_COUNT_LIMIT:
+        value_counts = tuple(sorted((float(v), int(c)) for v, c in values.items()))
+    quantiles = stats.get(name, "quantiles") or [None] * (len(QUANTILES) + 2)
+    method, quantiles = "t-digest", tuple(_float(q) for q in quantiles[1:-1])
+    if value_counts:
+        method, quantiles = "exact", _discrete_quantiles(value_counts)
+    numeric = NumericStats(
+        finite=finite, nan=nan, inf=inf, zeros=int(stats.get(name, "zeros") or 0), min=low, max=high,
+        mean=_float(stats.get(name, "mean")), m2=(_float(stats.get(name, "var")) or 0.0) * finite,
+        quantiles=quantiles, quantile_method=method, histogram=histogram, value_counts=value_counts,
+        integer=col.integer,
+    )
+    distinct = len(value_counts) if value_counts is not None else None
+    return ColumnProfile(
+        kind=ColumnKind.NUMERIC, numeric=numeric,
+        distinct=distinct if distinct is not None else int(stats.get(name, "distinct") or 0),
+        distinct_exact=distinct is not None, **base,
+    )
+
+
+def _string_profile(col: SourceColumn, stats: _Row, second: _Row, base: dict[str, Any]) -> ColumnProfile:
+    name, count = col.name, base["count"]
+    counts = second.get(name, "top") or {}
+    ranked = sorted(((str(v), int(c)) for v, c in counts.items()), key=lambda item: (-item[1], item[0]))[:TOP_K]
+    other = count - sum(c for _, c in ranked)
+    numeric_like = second.get(name, "numeric_like")
+    if numeric_like is None:
+        numeric_like = sum(c for v, c in ranked if _parses_as_number(v))
+    categories = CategoryStats(
+        top=tuple(ranked), other=other, numeric_like=int(numeric_like),
+        min_length=stats.get(name, "min_length"), max_length=stats.get(name, "max_length"),
+    )
+    distinct = len(ranked) if other == 0 else max(int(stats.get(name, "distinct") or 0), len(ranked) + 1)
+    mixed = col.mixed_types or _number_text_mix(categories, count)
+    return ColumnProfile(kind=string_kind(distinct, count), categories=categories, distinct=distinct,
+                         distinct_exact=other == 0, **{**base, "mixed_types": mixed})
+
+
+def _parses_as_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _number_text_mix(categories: CategoryStats, count: int) -> tuple[str, ...]:
+    """A string column mostly of numbers, with some values that are not, mixes types."""
+    if count and categories.numeric_like < count and categories.numeric_like >= 0.5 * count:
+        return ("number", "text")
+    return ()
+
+
+def _boolean_profile(col: SourceColumn, stats: _Row, base: dict[str, Any]) -> ColumnProfile:
+    true = int(stats.get(col.name, "true") or 0)
+    false = base["count"] - true
+    top = tuple(sorted(((v, c) for v, c in (("true", true), ("false", false)) if c), key=lambda item: -item[1]))
+    return ColumnProfile(kind=ColumnKind.BOOLEAN, categories=CategoryStats(top=top), distinct=len(top),
+                         distinct_exact=True, **base)
+
+
+def _datetime_profile(col: SourceColumn, stats: _Row, opened: OpenedData, base: dict[str, Any]) -> ColumnProfile:
+    low, high = stats.get(col.name, "min"), stats.get(col.name, "max")
+    distinct = int(stats.get(col.name, "distinct") or 0)
+    gaps = _largest_gaps(opened, col) if low is not None and low != high else ()
+    return ColumnProfile(
+        kind=ColumnKind.DATETIME, distinct=distinct,
+        datetime=DatetimeStats(min=_iso(low), max=_iso(high), gaps=gaps), **base,
+    )
+
+
+def _largest_gaps(opened: OpenedData, col: SourceColumn) -> tuple[Gap, ...]:
+    rows = opened.query(
+        f"SELECT previous, t, epoch(t) - epoch(previous) AS seconds FROM ("
+        f"  SELECT t, lag(t) OVER (ORDER BY t) AS previous FROM (SELECT DISTINCT {col.sql} AS t FROM src"
+        f"  WHERE {col.sql} IS NOT NULL)) WHERE previous IS NOT NULL ORDER BY seconds DESC, t LIMIT {GAPS_KEPT}"
+    )
+    return tuple(Gap(_iso(start), _iso(end), float(seconds)) for start, end, seconds in rows)  # type: ignore[arg-type]
+
+
+def _reference_grids(reference: Profile | None) -> dict[str, BinGrid]:
+    if reference is None:
+        return {}
+    return {
+        c.name: c.numeric.histogram.grid
+        for c in reference.columns
+        if c.numeric is not None and c.numeric.histogram is not None
+    }
+
+
+def _discrete_quantiles(value_counts: tuple[tuple[float, int], ...]) -> tuple[float | None, ...]:
+    """Exact quantiles (the smallest value whose cumulative share reaches q) from complete value counts."""
+    values = np.array([v for v, _ in value_counts])
+    cum = np.cumsum([c for _, c in value_counts], dtype=np.float64)
+    positions = np.searchsorted(cum, np.asarray(QUANTILES) * cum[-1], side="left")
+    return tuple(float(values[min(i, len(values) - 1)]) for i in positions)
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+__all__ = ["profile", "profile_opened"]
