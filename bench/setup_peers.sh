@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Create the peers' virtual environments used by the benchmarks, each on its own:
+#   bench/.venvs/kedro   Kedro (pipeline_overhead.py)
+#   bench/.venvs/mlflow  MLflow with its SQLAlchemy tracking store (tracking_writes.py)
+# Usage: bash bench/setup_peers.sh [kedro|mlflow ...]   (default: all)
+# PYTHON selects the interpreter (default: python3); the folder is git-ignored.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+python="${PYTHON:-python3}"
+declare -A requirements=(
+  [kedro]="kedro>=1.0"
+  [mlflow]="mlflow>=3.0"
+)
+
+peers=("$@")
+if [ ${#peers[@]} -eq 0 ]; then
+  peers=(kedro mlflow)
+fi
+
+for peer in "${peers[@]}"; do
+  if [ -z "${requirements[$peer]+set}" ]; then
+    echo "unknown peer '$peer'; known: ${!requirements[*]}" >&2
+    exit 2
+  fi
+  venv="$here/.venvs/$peer"
+  echo "== $peer -> $venv (${requirements[$peer]})"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  # shellcheck disable=SC2086
+  "$venv/bin/python" -m pip install --quiet ${requirements[$peer]}
+  "$venv/bin/python" -m pip freeze | grep -iE "^($peer|sqlalchemy)==" || true
+done
