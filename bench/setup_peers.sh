@@ -17,7 +17,7 @@ declare -A requirements=(
   [mlflow]="mlflow>=3.0"
   [evidently]="evidently>=0.7 pandas<3"
   [pandera]="pandera>=0.20 pandas pyarrow"
-  [gx]="great_expectations>=1.0 pandas<3"
+  [gx]="great_expectations>=1.0 pandas<3 pyarrow"
   [feast]="feast[duckdb]>=0.40 pandas<3"
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -9,6 +11,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from loopline.errors import LooplineError
     from loopline.pipelines import Pipeline, step
+    from loopline.registry import ModelPackage
     from loopline.workspace import Workspace
 
 _LAZY = {
@@ -29,4 +32,18 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-__all__ = ["LooplineError", "Pipeline", "Workspace", "__version__", "step"]
+def load_model(ref: str, workspace: str | Path | Workspace | None = None) -> ModelPackage:
+    """The registered model ``ref`` names (``"bikes@production"``, ``"bikes/3"``), loaded and verified.
+
+    ``workspace`` is a Workspace or a folder; by default LOOPLINE_WORKSPACE or the nearest
+    folder upward with a loopline.toml. Only models Loopline recorded are ever unpickled.
+    """
+    from loopline.workspace import Workspace
+
+    if isinstance(workspace, Workspace):
+        return workspace.registry.load(ref)
+    with Workspace.find(workspace or os.environ.get("LOOPLINE_WORKSPACE")) as opened:
+        return opened.registry.load(ref)
+
+
+__all__ = ["LooplineError", "Pipeline", "Workspace", "__version__", "load_model", "step"]

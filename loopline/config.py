@@ -9,12 +9,13 @@ Relative paths are relative to the workspace folder.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from loopline.errors import ConfigError, did_you_mean
 
@@ -52,11 +53,185 @@ class RunnerSection(_Section):
     address: str = ""
 
 
+DATABASE_SCHEMES = ("postgresql", "postgresql+psycopg", "postgresql+psycopg2")
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+
+
 class DatasetSection(_Section):
-    path: str
+    """One dataset, read from exactly one source: a file (``path``), a DuckDB ``query`` over
+    files, or a PostgreSQL ``table`` at ``url``. Relative paths (also inside a query) are
+    relative to the workspace folder."""
+
+    path: str | None = None
     format: Literal["csv", "parquet"] | None = None
     parse_dates: list[str] = []
+    query: str | None = None
+    url: str | None = None
+    table: str | None = None
     description: str = ""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DatasetSection:
+        given = [key for key in ("path", "query", "table") if getattr(self, key)]
+        if len(given) != 1:
+            shown = " and ".join(given) if given else "none of them"
+            raise ValueError(
+                f"declare exactly one source: path = \"data/x.csv\", query = \"select ...\", "
+                f"or url = \"postgresql+psycopg://...\" with table = \"...\"; got {shown}"
+            )
+        if self.path is None and (self.format is not None or self.parse_dates):
+            raise ValueError("format and parse_dates apply to a path only")
+        if (self.table is None) != (self.url is None):
+            raise ValueError("url and table go together: the table is read from the database at url")
+        if self.url is not None and self.url.split("://", 1)[0].lower() not in DATABASE_SCHEMES:
+            raise ValueError(f"url must start with one of {', '.join(s + '://' for s in DATABASE_SCHEMES)}")
+        if self.table is not None and not _TABLE_NAME.match(self.table):
+            raise ValueError(f"table {self.table!r} is not a table name; write \"name\" or \"schema.name\"")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``csv``, ``parquet``, ``query`` or ``postgres``."""
+        if self.query is not None:
+            return "query"
+        if self.table is not None:
+            return "postgres"
+        return self.format or Path(self.path or "").suffix.lstrip(".").lower()
+
+
+class FeaturesSection(_Section):
+    module: str = Field("features.py", description="Python file that defines the workspace's feature views")
+    online: str = Field(
+        "sqlite:///.loopline/online.db", description="online store: sqlite:///path (relative here) or redis://host"
+    )
+
+
+Scalar = str | int | float | bool
+
+
+class SearchDimension(_Section):
+    """One tuned hyperparameter: ``choices``, or a range ``low``..``high`` (``log`` scale, ``step``).
+
+    ``type`` is inferred when left out: categorical with choices, int when both bounds are integers.
+    """
+
+    name: str
+    type: Literal["float", "int", "categorical"] | None = None
+    low: int | float | None = None
+    high: int | float | None = None
+    log: bool = False
+    step: int | float | None = None
+    choices: list[Scalar] | None = None
+
+    @model_validator(mode="after")
+    def _range_or_choices(self) -> SearchDimension:
+        if self.choices is not None:
+            if not self.choices or self.type not in (None, "categorical") or self.low is not None:
+                raise ValueError(f"'{self.name}': give a non-empty list of choices, without low/high")
+        elif self.low is None or self.high is None or not self.low < self.high:
+            raise ValueError(f"'{self.name}': give choices = [...], or low and high with low < high")
+        elif self.log and self.low <= 0:
+            raise ValueError(f"'{self.name}': a log scale needs low > 0")
+        return self
+
+
+class TuningSection(_Section):
+    n_trials: int = Field(20, ge=1, le=100_000)
+    timeout_s: float = Field(0.0, ge=0, description="stop starting trials after this many seconds; 0: no limit")
+    n_jobs: int = Field(1, ge=1, le=256, description="trials run at the same time (processes, or Ray tasks)")
+    objective: str = "rmse"
+    validation_fraction: float = Field(0.2, gt=0, lt=1)
+    search_space: list[SearchDimension] = []
+
+
+class TrainingSection(_Section):
+    """Defaults for the built-in training steps (``loopline.training.steps``)."""
+
+    model_name: str | None = None
+    target: str | None = None
+    features: list[str] | None = None
+    estimator: str | None = Field(None, description="class path, with literal keyword arguments: 'pkg.Cls(a=1)'")
+    seed: int | None = None
+    tuning: TuningSection = TuningSection()
+
+
+class SliceBucket(_Section):
+    """A slice column made by cutting ``column`` at ``edges`` (left-closed intervals)."""
+
+    name: str
+    column: str
+    edges: list[float] = Field(min_length=2)
+    labels: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _increasing(self) -> SliceBucket:
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:])):
+            raise ValueError(f"bucket '{self.name}': edges must increase, got {self.edges}")
+        if self.labels is not None and len(self.labels) != len(self.edges) - 1:
+            raise ValueError(f"bucket '{self.name}': {len(self.edges) - 1} intervals need as many labels")
+        return self
+
+
+class BlessingRule(_Section):
+    """Limits on one metric: absolute (``min``/``max``) and against the baseline, as a fraction of
+    its value (``max_worsening``; ``max_slice_worsening`` for every slice)."""
+
+    metric: str
+    min: float | None = None
+    max: float | None = None
+    max_worsening: float | None = Field(None, ge=0)
+    max_slice_worsening: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> BlessingRule:
+        if all(v is None for v in (self.min, self.max, self.max_worsening, self.max_slice_worsening)):
+            raise ValueError(f"rule on '{self.metric}' sets no limit: add min, max, max_worsening or "
+                             "max_slice_worsening")
+        return self
+
+
+class EvaluationSection(_Section):
+    """Defaults for the built-in evaluation and blessing steps (``loopline.evaluation.steps``)."""
+
+    task: Literal["auto", "regression", "classification"] | None = None
+    slices: list[str] | None = None
+    buckets: list[SliceBucket] | None = None
+    min_slice_rows: int | None = Field(None, ge=1)
+    baseline_alias: str | None = None
+    rules: list[BlessingRule] | None = None
+
+
+ROLES = ("viewer", "developer", "approver", "admin")
+"""Registry roles, weakest first: each may do what the ones before it may."""
+
+Role = Literal["viewer", "developer", "approver", "admin"]
+
+
+class AliasPolicy(_Section):
+    """What a version needs before it may move behind one alias (``[registry.policies.<alias>]``)."""
+
+    require_blessing: bool = Field(False, description="a Blessing artifact with blessed = true for the version's model")
+    approvals: int = Field(0, ge=0, le=10, description="distinct approvals needed, by users with approver_role or above")
+    approver_role: Role = "approver"
+    promoter_role: Role = Field("developer", description="the weakest role that may promote to this alias")
+    after_alias: str = Field("", description="the version must have been behind this alias before (e.g. staging)")
+    allow_self_approval: bool = Field(False, description="whether the user who registered a version may approve it")
+
+
+class RegistrySection(_Section):
+    policies: dict[str, AliasPolicy] = {}
+
+
+class ScopingSection(_Section):
+    """The project's scoping, shown on every model card."""
+
+    problem: str = ""
+    intended_use: str = ""
+    out_of_scope: str = ""
+    business_metric: str = ""
+    baseline: str | float | None = None
+    success_threshold: str | float | None = None
+    limitations: list[str] = []
 
 
 class Settings(_Section):
@@ -67,7 +242,25 @@ class Settings(_Section):
     artifacts: ArtifactsSection = ArtifactsSection()
     runner: RunnerSection = RunnerSection()
     datasets: dict[str, DatasetSection] = {}
+    features: FeaturesSection = FeaturesSection()
+    training: TrainingSection = TrainingSection()
+    evaluation: EvaluationSection = EvaluationSection()
     parameters: dict[str, Any] = {}
+    registry: RegistrySection = RegistrySection()
+    scoping: ScopingSection = ScopingSection()
+
+    @model_validator(mode="after")
+    def _sections_as_parameters(self) -> Settings:
+        """Keys set in [training], [training.tuning] and [evaluation] become bare parameters (every
+        step with a parameter of that name gets the value), so they are recorded with each run and
+        take part in cache keys like any parameter; a key in [parameters] wins."""
+        defaults: dict[str, Any] = {}
+        for section in (self.training, self.training.tuning, self.evaluation):
+            keys = {k for k in section.model_fields_set if not isinstance(getattr(section, k), BaseModel)}
+            defaults.update(section.model_dump(include=keys, exclude_none=True))
+        if not defaults:
+            return self
+        return self.model_copy(update={"parameters": {**defaults, **self.parameters}})
 
 
 def load_settings(path: Path, *, environ: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +323,9 @@ def _config_error(exc: ValidationError, source: str) -> ConfigError:
 def _known_keys(parent: tuple[Any, ...]) -> list[str]:
     model: Any = Settings
     for part in parent:
+        if get_origin(model) is dict:  # a table of named sections, such as [datasets.NAME]
+            model = get_args(model)[1]
+            continue
         fields = getattr(model, "model_fields", None)
         if fields is None or part not in fields:
             return []
@@ -151,6 +347,13 @@ def resolve_metadata_url(root: Path, url: str) -> str:
     return url
 
 
+def resolve_online_url(root: Path, url: str) -> str:
+    """An online store URL with a relative SQLite path (``sqlite:///x.db`` or a bare path) made absolute."""
+    if "://" not in url:
+        return "sqlite:///" + str(resolve_path(root, url))
+    return resolve_metadata_url(root, url)
+
+
 def resolve_artifact_root(root: Path, value: str) -> str:
     """Local artifact roots become absolute paths; URLs with a scheme stay as they are."""
     if "://" in value and not value.startswith("file://"):
@@ -160,10 +363,22 @@ def resolve_artifact_root(root: Path, value: str) -> str:
 
 __all__ = [
     "CONFIG_FILE",
+    "ROLES",
+    "AliasPolicy",
+    "BlessingRule",
+    "EvaluationSection",
+    "RegistrySection",
+    "Role",
+    "ScopingSection",
+    "SearchDimension",
     "Settings",
+    "SliceBucket",
+    "TrainingSection",
+    "TuningSection",
     "load_settings",
     "resolve_artifact_root",
     "resolve_metadata_url",
+    "resolve_online_url",
     "resolve_path",
     "settings_from_mapping",
 ]

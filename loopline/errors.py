@@ -8,7 +8,7 @@ to do) and the HTTP status the server answers with when the error reaches it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 class LooplineError(Exception):
@@ -57,6 +57,22 @@ class IntegrityError(LooplineError):
     http_status = 500
 
 
+class CheckFailedError(LooplineError):
+    """A check (data validation, a drift gate, a model comparison) found what it was guarding against.
+
+    ``evidence`` holds what the check found, by name (a validation result, a drift
+    report, ...). When a pipeline step raises this error, the run records each piece of
+    evidence as an output artifact of the failed execution, in the same transaction that
+    records the failure, so a failed run still shows why it stopped.
+    """
+
+    http_status = 422
+
+    def __init__(self, message: str, *, hint: str | None = None, evidence: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.evidence: dict[str, object] = dict(evidence or {})
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """Return ``"did you mean 'x'?"`` for the closest candidate, or None."""
     matches = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
@@ -67,6 +83,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
 
 __all__ = [
+    "CheckFailedError",
     "ConfigError",
     "ConflictError",
     "IntegrityError",

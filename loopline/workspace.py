@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from loopline.catalog import DataCatalog
     from loopline.metadata import MetadataStore
     from loopline.pipelines import Pipeline, RunResult
+    from loopline.registry import Registry
 
 
 class WorkspaceNotFound(ConfigError):
@@ -56,6 +57,7 @@ class Workspace:
         self.settings = settings
         self._metadata: MetadataStore | None = None
         self._artifacts: ArtifactStore | None = None
+        self._registry: Registry | None = None
         self._module: ModuleType | None = None
 
     @classmethod
@@ -94,9 +96,23 @@ class Workspace:
     def catalog(self) -> DataCatalog:
         from loopline.catalog import DataCatalog
 
-        return DataCatalog(self.root, self.settings.datasets)
+        return DataCatalog(self.root, self.settings.datasets, stores=self)
+
+    @property
+    def registry(self) -> Registry:
+        """The model registry on this workspace's stores, with its policies and scoping."""
+        if self._registry is None:
+            from loopline.registry import Registry
+
+            self._registry = Registry(
+                self.metadata, self.artifacts, policies=self.settings.registry.policies, scoping=self.settings.scoping
+            ).open()
+        return self._registry
 
     def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
         if self._metadata is not None:
             self._metadata.close()
             self._metadata = None
@@ -139,14 +155,18 @@ class Workspace:
         from_steps: list[str] | None = None,
         on_event: Callable[[Any], None] | None = None,
     ) -> RunResult:
-        """Run a pipeline of this workspace; free inputs come from the data catalog."""
+        """Run a pipeline of this workspace; free inputs come from the data catalog.
+
+        Each input is snapshotted as a dataset version first, so the run's input events
+        point at exactly the data it saw.
+        """
         from loopline.pipelines import run_pipeline
         from loopline.pipelines.runners import make_runner
 
         pipeline = self.pipeline(name)
         merged = {**flatten_parameters(self.settings.parameters), **(params or {})}
         catalog = self.catalog
-        inputs = {dataset: catalog.load(dataset) for dataset in pipeline.inputs}
+        inputs = {dataset: catalog.snapshot(dataset).frame for dataset in pipeline.inputs}
         runner = make_runner(
             self.settings.runner.kind,
             parallel=parallel,

@@ -1,32 +1,49 @@
-"""Datasets declared in the workspace (``[datasets.NAME]``), loaded by name into DataFrames."""
+"""Datasets declared in the workspace (``[datasets.NAME]``), loaded by name, snapshotted as versions.
+
+``load(name)`` reads the source as it is now; ``snapshot(name)`` also records the content
+as a version (what a pipeline run does with each input), and ``load(name, version=3)``
+reads a recorded version back. Versions need the workspace's stores: a catalog made
+without them reads sources only.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
+from loopline.catalog.errors import DatasetNotFound, DatasetReadError
+from loopline.catalog.sources import reader_for
+from loopline.catalog.versions import DatasetSnapshot, DatasetVersion, DatasetVersions
 from loopline.config import DatasetSection, resolve_path
-from loopline.errors import InvalidInputError, NotFoundError, did_you_mean
+from loopline.errors import ConfigError, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from loopline.artifacts import ArtifactStore
+    from loopline.metadata import MetadataStore
 
-class DatasetNotFound(NotFoundError):
-    """No dataset of that name is declared in the workspace."""
 
+class CatalogStores(Protocol):
+    """Where versions live: a ``Workspace`` is one (its stores open on first use)."""
 
-class DatasetReadError(InvalidInputError):
-    """A declared dataset's file is missing or cannot be read."""
+    @property
+    def artifacts(self) -> ArtifactStore: ...
+
+    @property
+    def metadata(self) -> MetadataStore: ...
 
 
 class DataCatalog:
-    """Maps dataset names to their declarations; ``load`` reads one."""
+    """Maps dataset names to their declarations; reads them, and records and reads their versions."""
 
-    def __init__(self, root: Path, datasets: Mapping[str, DatasetSection]) -> None:
+    def __init__(
+        self, root: Path, datasets: Mapping[str, DatasetSection], *, stores: CatalogStores | None = None
+    ) -> None:
         self.root = root
         self.datasets = dict(datasets)
+        self.stores = stores
 
     def names(self) -> list[str]:
         return sorted(self.datasets)
@@ -43,34 +60,75 @@ class DataCatalog:
             )
             raise DatasetNotFound(
                 f"dataset '{name}' is not declared in loopline.toml",
-                hint=f"{hint}; declare it under [datasets.{name}] with a path",
+                hint=f"{hint}; declare it under [datasets.{name}] with a path, a query or a table",
             ) from None
 
     def path(self, name: str) -> Path:
-        return resolve_path(self.root, self.declaration(name).path)
-
-    def load(self, name: str) -> pd.DataFrame:
-        import pandas as pd
-
+        """The file of a dataset declared with a ``path``."""
         decl = self.declaration(name)
-        path = self.path(name)
-        fmt = decl.format or path.suffix.lstrip(".").lower()
-        if not path.exists():
-            raise DatasetReadError(
-                f"dataset '{name}': file {path} does not exist",
-                hint=f"fix [datasets.{name}] path in loopline.toml or put the file there",
+        if decl.path is None:
+            raise DatasetReadError(f"dataset '{name}' is a {decl.kind}, not a file", hint="it has no path")
+        return resolve_path(self.root, decl.path)
+
+    def source(self, name: str) -> dict[str, Any]:
+        """What the dataset is read from, as plain values (database passwords hidden)."""
+        decl = self.declaration(name)
+        return reader_for(name, decl).describe(decl)
+
+    def fingerprint(self, name: str) -> str | None:
+        """A cheap digest of the source as it is now (files only; None for queries and tables)."""
+        decl = self.declaration(name)
+        return reader_for(name, decl).fingerprint(self.root, name, decl)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def load(self, name: str, *, version: int | None = None) -> pd.DataFrame:
+        """The dataset as its source holds it now, or as recorded in ``version``."""
+        if version is not None:
+            versions = self.versions_store()
+            return versions.load(versions.get(name, version))
+        decl = self.declaration(name)
+        return reader_for(name, decl).read(self.root, name, decl)
+
+    def snapshot(self, name: str) -> DatasetSnapshot:
+        """Read the dataset and record its content as a version (reusing the version of equal content).
+
+        A file whose bytes were seen before is not read again: its version's snapshot is
+        loaded instead, which costs one hash of the file and one Parquet read.
+        """
+        decl = self.declaration(name)
+        reader = reader_for(name, decl)
+        versions = self.versions_store()
+        fingerprint = reader.fingerprint(self.root, name, decl)
+        if fingerprint is not None:
+            known = versions.find(name, fingerprint)
+            if known is not None:
+                return DatasetSnapshot(versions.load(known), known, is_new=False)
+        frame = reader.read(self.root, name, decl)
+        return versions.record(name, frame, source=reader.describe(decl), fingerprint=fingerprint)
+
+    # -- versions ------------------------------------------------------------------------------
+
+    def versions(self, name: str) -> list[DatasetVersion]:
+        """Every recorded version of the dataset, oldest first (also of datasets no longer declared)."""
+        found = self.versions_store().list(name)
+        if not found:
+            self.declaration(name)  # an unknown name says so, with a suggestion
+        return found
+
+    def version(self, name: str, version: int | None = None) -> DatasetVersion:
+        """One recorded version (None: the latest)."""
+        if name not in self.datasets and not self.versions_store().list(name):
+            self.declaration(name)
+        return self.versions_store().get(name, version)
+
+    def versions_store(self) -> DatasetVersions:
+        if self.stores is None:
+            raise ConfigError(
+                "this data catalog has no stores, so it cannot record or read dataset versions",
+                hint="use the workspace's catalog (Workspace.find().catalog) or pass stores=",
             )
-        try:
-            if fmt == "csv":
-                return pd.read_csv(path, parse_dates=decl.parse_dates or False)
-            if fmt == "parquet":
-                return pd.read_parquet(path)
-        except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise DatasetReadError(
-                f"dataset '{name}': cannot read {path} as {fmt}: {exc}",
-                hint="check the file's format and encoding (UTF-8 CSV or Parquet)",
-            ) from None
-        raise DatasetReadError(
-            f"dataset '{name}': unknown format '{fmt}' for {path}",
-            hint=f"set format = \"csv\" or \"parquet\" under [datasets.{name}]",
-        )
+        return DatasetVersions(self.stores.artifacts, self.stores.metadata.artifacts)
+
+
+__all__ = ["CatalogStores", "DataCatalog"]

@@ -46,9 +46,14 @@ def open_workspace(ctx: typer.Context):
 
 
 def _register() -> None:
-    from loopline.cli import demo, init, lineage, pipelines, runs
+    if app.registered_commands or app.registered_groups:
+        return  # already registered (run() may be called many times in one process)
+    from loopline.cli import (
+        audit, data, demo, features, init, lineage, models, pipelines, predict, runs, serve, users, validation,
+    )
 
-    for module in (init, runs, lineage, pipelines, demo):
+    for module in (init, runs, lineage, pipelines, data, features, validation, models, users, audit, serve, predict,
+                   demo):
         module.register(app)
 
 

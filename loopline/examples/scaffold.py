@@ -13,7 +13,7 @@ EXAMPLES = ("default", "bikes")
 
 
 def write_workspace(directory: str | Path, *, example: str = "default", force: bool = False) -> Path:
-    """Create ``directory`` with ``loopline.toml``, ``pipelines.py`` and ``data/``; return its path.
+    """Create ``directory`` with the example's files (``loopline.toml``, ``pipelines.py``, ...) and ``data/``.
 
     Refuses to overwrite an existing workspace unless ``force`` is set; never deletes
     anything else in the folder.
@@ -31,7 +31,8 @@ def write_workspace(directory: str | Path, *, example: str = "default", force: b
         raise InvalidInputError(f"{root} exists and is not a folder", hint="choose another path")
     (root / "data").mkdir(parents=True, exist_ok=True)
     templates = resources.files("loopline.examples") / "templates" / example
-    for name in ("loopline.toml", "pipelines.py"):
+    names = sorted(t.name.removesuffix(".tmpl") for t in templates.iterdir() if t.name.endswith(".tmpl"))
+    for name in names:  # loopline.toml, pipelines.py and whatever else the example has (features.py)
         text = (templates / f"{name}.tmpl").read_text(encoding="utf-8")
         if name == CONFIG_FILE:
             text = text.replace("{name}", root.name)

@@ -152,6 +152,8 @@ def from_micros(micros: int) -> datetime:
 
 def as_utc_naive(value: Any) -> datetime:
     """A datetime, pandas Timestamp or ISO string as a naive UTC datetime."""
+    if type(value) is datetime:  # the common case on the online path, without pandas
+        return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)

@@ -19,7 +19,7 @@ from loopline.features.dtypes import ValueType, as_utc_naive, column, python_val
 from loopline.features.errors import RetrievalError
 from loopline.features.on_demand import compute_on_demand
 from loopline.features.online.base import OnlineStore
-from loopline.features.online.codec import entity_key, layout_id, unpack_values
+from loopline.features.online.codec import entity_key, entity_keys, layout_id, unpack_many
 from loopline.features.plan import OnDemandRequest, RetrievalPlan, ViewRequest, plan_retrieval
 from loopline.features.repository import FeatureRepository
 
@@ -62,6 +62,10 @@ class _CompiledView:
     layout: str
     timestamp_positions: tuple[int, ...]
     ttl_us: int | None
+    all_features: bool  # every feature of the view, in its order: decoded values need no picking
+
+    def pick(self, values: list[Any]) -> list[Any]:
+        return [values[p] for p in self.positions]
 
 
 class OnlineLookup:
@@ -84,7 +88,7 @@ class OnlineLookup:
         plan, compiled = self._compile(features, full_feature_names)
         rows = _checked_rows(entity_rows, plan)
         now_us = to_micros(as_utc_naive(at) if at is not None else datetime.now(UTC).replace(tzinfo=None))
-        stored: dict[tuple[str, str], list[Any]] = {}
+        stored: dict[tuple[str, str], Sequence[Any]] = {}
         missing: list[list[str]] = [[] for _ in rows]
         for view in compiled:
             self._read_view(view, rows, now_us, stored, missing)
@@ -104,28 +108,34 @@ class OnlineLookup:
         view: _CompiledView,
         rows: Sequence[Mapping[str, Any]],
         now_us: int,
-        stored: dict[tuple[str, str], list[Any]],
+        stored: dict[tuple[str, str], Sequence[Any]],
         missing: list[list[str]],
     ) -> None:
         keys = view.request.join_keys
-        encoded = [entity_key([row[k] for k in keys]) for row in rows]
+        if len(keys) == 1:
+            encoded = entity_keys([[row[keys[0]] for row in rows]])
+        else:
+            encoded = [entity_key([row[k] for k in keys]) for row in rows]
         unique = list(dict.fromkeys(encoded))
-        by_key = dict(zip(unique, self.online.online_read(view.name, unique), strict=True))
         oldest = now_us - view.ttl_us if view.ttl_us is not None else None
-        columns: list[list[Any]] = [[] for _ in view.positions]
+        fresh = {
+            row.entity_key: row.payload
+            for row in self.online.online_read(view.name, unique)
+            if row is not None and (oldest is None or row.event_ts >= oldest)
+        }
+        decoded = unpack_many(list(fresh.values()), view.layout, view.timestamp_positions)
+        values = dict(zip(fresh, decoded if view.all_features else map(view.pick, decoded), strict=True))
         empty = (None,) * len(view.positions)
+        picked = []
         for i, key in enumerate(encoded):
-            row = by_key[key]
-            if row is None or (oldest is not None and row.event_ts < oldest):
+            found = values.get(key)
+            if found is None:
                 missing[i].append(view.name)
-                picked: Sequence[Any] = empty
-            else:
-                decoded = unpack_values(row.payload, view.layout, view.timestamp_positions)
-                picked = [decoded[p] for p in view.positions]
-            for target, value in zip(columns, picked, strict=True):
-                target.append(value)
-        for feature, values in zip(view.request.features, columns, strict=True):
-            stored[(view.name, feature.name)] = values
+                found = empty
+            picked.append(found)
+        columns = zip(*picked, strict=True) if picked else ((),) * len(view.positions)
+        for feature, column_values in zip(view.request.features, columns, strict=True):
+            stored[(view.name, feature.name)] = column_values
 
     def _compile(self, features: Sequence[str], full: bool) -> tuple[RetrievalPlan, list[_CompiledView]]:
         cache_key = (tuple(features) if not isinstance(features, str) else (features,), full)
@@ -142,18 +152,20 @@ class OnlineLookup:
 def _compile_view(request: ViewRequest) -> _CompiledView:
     order = request.view.feature_names
     ttl = request.view.ttl
+    positions = tuple(order.index(f.name) for f in request.features)
     return _CompiledView(
         request=request,
         name=request.view.name,
-        positions=tuple(order.index(f.name) for f in request.features),
+        positions=positions,
         layout=layout_id([(f.name, f.dtype) for f in request.view.features]),
         timestamp_positions=tuple(i for i, f in enumerate(request.view.features) if f.dtype is ValueType.TIMESTAMP),
         ttl_us=None if ttl is None else (ttl.days * 86_400 + ttl.seconds) * 1_000_000 + ttl.microseconds,
+        all_features=positions == tuple(range(len(order))),
     )
 
 
 def _checked_rows(entity_rows: Any, plan: RetrievalPlan) -> Sequence[Mapping[str, Any]]:
-    if isinstance(entity_rows, Mapping) or not isinstance(entity_rows, Sequence):
+    if type(entity_rows) is not list and (isinstance(entity_rows, Mapping) or not isinstance(entity_rows, Sequence)):
         raise RetrievalError(
             f"entity_rows must be a list of mappings; got {type(entity_rows).__name__}",
             hint='write entity_rows=[{"station": 1}, {"station": 2}]',
@@ -162,7 +174,7 @@ def _checked_rows(entity_rows: Any, plan: RetrievalPlan) -> Sequence[Mapping[str
         raise RetrievalError(f"{len(entity_rows)} entity rows in one lookup; at most {MAX_ENTITY_ROWS} are accepted")
     needed = (*plan.entity_keys, *(f.name for f in plan.request_fields))
     for i, row in enumerate(entity_rows):
-        if not isinstance(row, Mapping):
+        if type(row) is not dict and not isinstance(row, Mapping):
             raise RetrievalError(f"entity row {i} is {type(row).__name__}; expected a mapping such as {{'station': 1}}")
         absent = [k for k in needed if k not in row]
         if absent:
@@ -174,7 +186,7 @@ def _checked_rows(entity_rows: Any, plan: RetrievalPlan) -> Sequence[Mapping[str
 
 
 def _on_demand_values(
-    request: OnDemandRequest, rows: Sequence[Mapping[str, Any]], stored: dict[tuple[str, str], list[Any]]
+    request: OnDemandRequest, rows: Sequence[Mapping[str, Any]], stored: dict[tuple[str, str], Sequence[Any]]
 ) -> dict[tuple[str, str], list[Any]]:
     inputs = {f.name: column([row[f.name] for row in rows], f.dtype) for f in request.view.request_fields}
     for view, feature in request.inputs:

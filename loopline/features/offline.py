@@ -27,6 +27,7 @@ from loopline.features.view_rows import CREATED, TS, register_view_rows, source_
 
 ROW = "__loopline_row"
 ENTITY_TS = "__loopline_ts"
+LATEST = "__loopline_latest"
 
 
 def get_historical_features(
@@ -97,9 +98,15 @@ def view_range(
     *,
     latest_only: bool,
 ) -> duckdb.DuckDBPyRelation:
-    """A relation over the view's typed rows in ``[start, end]``, sorted by event time then keys."""
+    """A relation over the view's typed rows in ``[start, end]``, sorted by event time then keys.
+
+    With ``latest_only``, each entity's row with the latest event time (ties: the latest
+    created) is found by a grouped ``max`` joined back to the rows, which hashes the rows
+    once instead of sorting them all in a window; only the tied rows go through a window.
+    """
     keys = repo.join_keys(view)
-    name = register_view_rows(con, view, keys, "range_rows")
+    # The latest-row query below picks one row per entity by (event time, created time) itself.
+    name = register_view_rows(con, view, keys, "range_rows", deduplicate=not latest_only)
     bounds = []
     if start is not None:
         bounds.append(f"{TS} >= {timestamp_literal(as_utc_naive(start))}")
@@ -107,13 +114,18 @@ def view_range(
         bounds.append(f"{TS} <= {timestamp_literal(as_utc_naive(end))}")
     where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
     key_list = ", ".join(quote(k) for k in keys)
-    latest = (
-        f" QUALIFY row_number() OVER (PARTITION BY {key_list} ORDER BY {TS} DESC, {CREATED} DESC NULLS LAST) = 1"
-        if latest_only
-        else ""
+    order = f" ORDER BY {TS}, {key_list}"
+    if not latest_only:
+        return con.sql(f"SELECT * FROM {quote(name)}{where}{order}")
+    same_key = " AND ".join(f"inside.{quote(k)} = latest.{quote(k)}" for k in keys)
+    inside_keys = ", ".join(f"inside.{quote(k)}" for k in keys)
+    return con.sql(
+        f"WITH inside AS (SELECT * FROM {quote(name)}{where}), "
+        f"latest AS (SELECT {key_list}, max({TS}) AS {LATEST} FROM inside GROUP BY {key_list}) "
+        f"SELECT inside.* FROM inside JOIN latest ON {same_key} AND inside.{TS} = latest.{LATEST} "
+        f"QUALIFY row_number() OVER (PARTITION BY {inside_keys} ORDER BY inside.{CREATED} DESC NULLS LAST) = 1"
+        f"{order}"
     )
-    sql = f"SELECT * FROM {quote(name)}{where}{latest} ORDER BY {TS}, {key_list}"
-    return con.sql(sql)
 
 
 def _check_entity_frame(entity_df: Any, plan: RetrievalPlan, timestamp_column: str) -> None:
@@ -163,7 +175,14 @@ def _join_stored_features(
         con.register("entity_rows", entities)
         selects, joins, aliases = [], [], {}
         for i, request in enumerate(plan.views):
-            name = register_view_rows(con, request.view, request.join_keys, f"v{i}", features=request.features)
+            name = register_view_rows(
+                con,
+                request.view,
+                request.join_keys,
+                f"v{i}",
+                features=request.features,
+                deduplicate=request.view.created_timestamp_field is not None,
+            )
             _check_key_types(con, request, name, entities)
             joins.append(_asof_join(request, name))
             for j, feature in enumerate(request.features):

@@ -6,6 +6,11 @@ declared types. Rows without an event time or with a null join key are skipped; 
 the same entity and event time are reduced to one: the one created last. Offline
 retrieval, range reads and materialization all read this relation, so a transformation
 runs the same way for each.
+
+The reduction is a window over every row, the costliest part of a point-in-time join, so
+callers that pick one row per entity themselves by (event time, created time) skip it
+with ``deduplicate=False``: the latest row per entity, and an as-of join over a view
+without a created timestamp (whose tied rows have no defined winner either way).
 """
 
 from __future__ import annotations
@@ -67,36 +72,51 @@ def register_view_rows(
     name: str,
     *,
     features: Sequence[Feature] | None = None,
+    deduplicate: bool = True,
 ) -> str:
-    """Expose the view's typed, de-duplicated rows as ``name``; returns ``name``."""
+    """Expose the view's typed rows as ``name`` (de-duplicated unless told not to); returns ``name``."""
     source = register_source(con, view, name)
     wanted = view.features if features is None else features
-    created = (
-        f"CAST({quote(view.created_timestamp_field)} AS TIMESTAMP)"
-        if view.created_timestamp_field
-        else "NULL::TIMESTAMP"
-    )
-    columns = [
-        *(quote(k) for k in join_keys),
-        f"CAST({quote(view.timestamp_field)} AS TIMESTAMP) AS {TS}",
-        f"{created} AS {CREATED}",
-        *(f"CAST({quote(f.name)} AS {f.dtype.sql_type}) AS {quote(f.name)}" for f in wanted),
-    ]
-    partition = ", ".join([*(quote(k) for k in join_keys), TS])
-    present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in (*join_keys, view.timestamp_field))
-    sql = (
-        f"CREATE OR REPLACE TEMP VIEW {quote(name)} AS SELECT * FROM ("
-        f"SELECT {', '.join(columns)} FROM {quote(source)} WHERE {present}"
-        f") QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {CREATED} DESC NULLS LAST) = 1"
-    )
     try:
-        con.execute(sql)
+        types = source_columns(con, source)
+        created = (
+            _cast(view.created_timestamp_field, "TIMESTAMP", types)
+            if view.created_timestamp_field
+            else "NULL::TIMESTAMP"
+        )
+        columns = [
+            *(quote(k) for k in join_keys),
+            f"{_cast(view.timestamp_field, 'TIMESTAMP', types)} AS {TS}",
+            f"{created} AS {CREATED}",
+            *(f"{_cast(f.name, f.dtype.sql_type, types)} AS {quote(f.name)}" for f in wanted),
+        ]
+        partition = ", ".join([*(quote(k) for k in join_keys), TS])
+        present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in (*join_keys, view.timestamp_field))
+        rows = f"SELECT {', '.join(columns)} FROM {quote(source)} WHERE {present}"
+        if deduplicate:
+            rows = (
+                f"SELECT * FROM ({rows}) "
+                f"QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {CREATED} DESC NULLS LAST) = 1"
+            )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(name)} AS {rows}")
     except duckdb.Error as exc:
         raise SourceError(
             f"cannot read feature view '{view.name}' from its source: {exc}",
             hint="run FeatureRepository.apply() to check the view against its source",
         ) from None
     return name
+
+
+def _cast(column: str, sql_type: str, source_types: dict[str, str]) -> str:
+    """``column`` as ``sql_type``; time-zone-aware times become naive UTC by arithmetic.
+
+    ``CAST(... AS TIMESTAMP)`` of a ``TIMESTAMP WITH TIME ZONE`` goes through the time zone
+    library for every row, a sizeable share of a point-in-time join over Parquet written by
+    pandas; the microseconds since the epoch are the same UTC instant, for a fraction.
+    """
+    if sql_type == "TIMESTAMP" and source_types.get(column) == "TIMESTAMP WITH TIME ZONE":
+        return f"make_timestamp(epoch_us({quote(column)}))"
+    return f"CAST({quote(column)} AS {sql_type})"
 
 
 def _read(con: duckdb.DuckDBPyConnection, sql: str, view: FeatureView) -> pd.DataFrame:

@@ -167,19 +167,28 @@ class Executions:
         inputs: Mapping[str, int] | None = None,
         metrics: Sequence[MetricPoint] = (),
         logs: str | None = None,
+        outputs: Mapping[str, NewArtifact] | None = None,
     ) -> Execution:
-        """End a RUNNING execution as FAILED, with what it read and logged before failing (one transaction)."""
+        """End a RUNNING execution as FAILED, with what it read and logged before failing (one transaction).
+
+        ``outputs`` are artifacts that explain the failure (a check's evidence, such as the
+        anomalies that stopped a run); they are recorded with OUTPUT events in the same
+        transaction. A failed execution is never reused from cache, so neither are they.
+        """
         require_id(execution_id, "an execution id")
         if not isinstance(error, str) or not error:
             raise InvalidInputError(f"error must be a non-empty message, got {error!r}")
         input_ids = _named_ids(inputs, "inputs")
+        new_outputs = _new_artifacts(outputs or {})
         points = metric_rows(execution_id, metrics)
         ended = datetime.now(UTC)
 
         def work(conn: Connection) -> Execution:
             _require_running(load_execution(conn, execution_id, lock=True), "fail")
             require_artifacts(conn, input_ids, f"the inputs of execution {execution_id}")
+            recorded = insert_artifacts(conn, new_outputs, producer=execution_id)
             _insert_events(conn, execution_id, EventKind.INPUT, input_ids)
+            _insert_events(conn, execution_id, EventKind.OUTPUT, {name: a.id for name, a in recorded.items()})
             insert_metrics(conn, points)
             conn.execute(
                 update(tables.executions)
@@ -191,6 +200,7 @@ class Executions:
                     traceback=traceback,
                     logs=logs,
                     input_count=len(input_ids),
+                    output_count=len(recorded),
                 )
             )
             return execution_from_row(load_execution(conn, execution_id))

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -166,17 +167,178 @@ metrics = Table(
     Index(None, "execution_id", "key", "step"),
 )
 
+# -- model registry, governance and audit ---------------------------------------------------
+
+registered_models = Table(
+    "registered_models",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text, nullable=False),
+    # the highest version number ever handed out: bumped in the registering transaction, so
+    # a number is never given twice, even if a version row were deleted
+    Column("last_version", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(255), nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("registered_models.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("artifact_id", Id, ForeignKey("artifacts.id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    UniqueConstraint("model_id", "version"),
+)
+
+model_aliases = Table(
+    "model_aliases",
+    metadata_obj,
+    Column("model_id", Id, ForeignKey("registered_models.id"), primary_key=True),
+    Column("alias", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    # how many times the alias has moved: the token a move compares and sets
+    Column("revision", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(255), nullable=False),
+    ForeignKeyConstraint(["model_id", "version"], ["model_versions.model_id", "model_versions.version"]),
+)
+
+alias_moves = Table(
+    "alias_moves",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("registered_models.id"), nullable=False),
+    Column("alias", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("from_version", Integer),
+    Column("to_version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("moved_by", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("moved_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("model_id", "alias", "revision"),
+)
+
+model_approvals = Table(
+    "model_approvals",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("version_id", Id, ForeignKey("model_versions.id"), nullable=False, index=True),
+    Column("alias", String(64)),  # NULL: the decision holds for every alias
+    Column("decision", String(8), nullable=False),
+    Column("decided_by", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata_obj,
+    Column("seq", Id, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False, index=True),
+    Column("target", String(255), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    # canonical JSON text, exactly the bytes the hash covers (a JSON column could re-encode numbers)
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False, unique=True),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata_obj,
+    # one row (id 1): the newest event's seq and hash; appends lock it, so the chain never forks
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(255), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex; the token itself is never kept
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+)
+
+# -- prediction log -------------------------------------------------------------------------
+
+predictions = Table(
+    "predictions",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False),
+    Column("row_index", Integer, nullable=False),  # the record's place in its request
+    Column("model", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("served_as", String(16), nullable=False),  # primary, or the variant a rollout served it as
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("inputs", JsonDocument, nullable=False),  # the record after feature lookup
+    Column("output", JsonDocument),
+    Column("latency_ms", Float, nullable=False),
+    UniqueConstraint("request_id", "row_index"),
+    Index(None, "model", "created_at"),
+)
+
+prediction_feedback = Table(
+    "prediction_feedback",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False),
+    Column("row_index", Integer, nullable=False),
+    Column("label", JsonDocument),  # the ground truth; a later row for the same prediction supersedes it
+    Column("created_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["request_id", "row_index"], ["predictions.request_id", "predictions.row_index"]),
+    Index(None, "request_id", "row_index"),
+)
+
 __all__ = [
     "NAMING_CONVENTION",
     "Id",
     "JsonDocument",
     "UTCDateTime",
+    "alias_moves",
+    "api_tokens",
     "artifacts",
     "attributions",
+    "audit_events",
+    "audit_head",
     "contexts",
     "events",
     "executions",
     "metadata_obj",
     "metrics",
+    "model_aliases",
+    "model_approvals",
+    "model_versions",
+    "prediction_feedback",
+    "predictions",
+    "registered_models",
     "runs",
+    "users",
 ]

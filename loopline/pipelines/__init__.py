@@ -1,6 +1,7 @@
 """Steps, pipelines, caching, tracking inside steps, and the runners that execute them."""
 
 from loopline.pipelines.artifact_types import ARTIFACT_TYPES, ArtifactTypeRegistry
+from loopline.pipelines.context import RunContext, current_run
 from loopline.pipelines.dag import DataEdge
 from loopline.pipelines.errors import (
     MissingInputError,
@@ -43,6 +44,7 @@ __all__ = [
     "RunEvent",
     "RunFailedError",
     "RunFinished",
+    "RunContext",
     "RunResult",
     "RunStarted",
     "Runner",
@@ -59,6 +61,7 @@ __all__ = [
     "StepTimeoutError",
     "StepTracker",
     "UnknownRunnerError",
+    "current_run",
     "log_artifact",
     "log_metric",
     "log_param",

@@ -2,8 +2,10 @@
 
 A small registry keyed by Python type (looked up along the value's MRO; a type may be
 named ``"module.QualName"`` so that pandas is not imported to register it). Built in:
-a pandas DataFrame is a ``Dataset``, a ``pathlib.Path`` a ``File``, anything else a
-``Value``. A step's ``types={"model": "Model"}`` always wins.
+a pandas DataFrame is a ``Dataset``, a ``pathlib.Path`` a ``File``, the validation
+library's profiles, schemas, validation results and drift reports are ``Statistics``,
+``Schema``, ``Anomalies`` and ``Drift``, anything else a ``Value``. A step's
+``types={"model": "Model"}`` always wins.
 """
 
 from __future__ import annotations
@@ -50,7 +52,19 @@ def default_registry() -> ArtifactTypeRegistry:
     registry.register("pandas.DataFrame", ArtifactType.DATASET.value)
     registry.register("pandas.core.frame.DataFrame", ArtifactType.DATASET.value)
     registry.register(Path, ArtifactType.FILE.value)
+    registry.register("loopline.registry.package.ModelPackage", ArtifactType.MODEL.value)
+    for name, artifact_type in _VALIDATION_TYPES.items():
+        registry.register(name, artifact_type)
     return registry
+
+
+#: The validation library's results, by name so that it is not imported here (it sits above).
+_VALIDATION_TYPES = {
+    "loopline.validation.profile.Profile": ArtifactType.STATISTICS.value,
+    "loopline.validation.schema.Schema": ArtifactType.SCHEMA.value,
+    "loopline.validation.anomalies.ValidationResult": ArtifactType.ANOMALIES.value,
+    "loopline.validation.drift_report.DriftReport": "Drift",
+}
 
 
 ARTIFACT_TYPES = default_registry()

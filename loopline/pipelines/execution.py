@@ -10,7 +10,9 @@
    attempt noted in the logs; a timeout is not retried) and a timeout per attempt (see
    ``loopline.pipelines.timeout``), store each output, and ``complete`` the execution in
    one transaction with its outputs, events, metrics, logged parameters and logs.
-3. On failure: ``fail`` the execution with the traceback, what it read, its metrics and logs.
+3. On failure: ``fail`` the execution with the traceback, what it read, its metrics and logs,
+   and, when the step raised a ``CheckFailedError``, its evidence as output artifacts (in the
+   same transaction), so a run stopped by a check keeps what the check found.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from loopline.errors import ConflictError, LooplineError
+from loopline.errors import CheckFailedError, ConflictError, LooplineError
 from loopline.metadata.records import Artifact, EventKind, ExecutionState, NewArtifact
 from loopline.pipelines.artifact_types import artifact_type_of
 from loopline.pipelines.cache import cache_key
 from loopline.pipelines.capture import LogBuffer, capture_output
+from loopline.pipelines.context import RunContext, arguments_of, running
 from loopline.pipelines.errors import StepTimeoutError
 from loopline.pipelines.plan import RunPlan, StepJob
 from loopline.pipelines.results import StepOutcome, StepStatus
-from loopline.pipelines.steps import Step
+from loopline.pipelines.steps import MAX_NAME_LENGTH, Step
 from loopline.pipelines.timeout import call_with_timeout
 from loopline.pipelines.tracking import StepTracker, tracking
 
@@ -125,7 +128,10 @@ def execute_job(
     input_ids = {dataset: a.id for dataset, a in job.inputs.items()}
     attempts = [0]
     try:
-        with capture_output(logs), tracking(tracker):
+        context = RunContext(
+            job.run_id, job.execution_id, step.name, metadata, artifacts, job.inputs, arguments_of(step)
+        )
+        with capture_output(logs), tracking(tracker), running(context):
             data = _load_inputs(job, artifacts, values or {})
             result = _call_with_retries(job, data, tracker, logs, attempts)
         tracker.close("it returned")
@@ -144,7 +150,7 @@ def execute_job(
         )
     except BaseException as exc:
         tracker.close("it failed")
-        outcome = _record_failure(job, exc, tracker, logs, input_ids, metadata, started, attempts[0])
+        outcome = _record_failure(job, exc, tracker, logs, input_ids, metadata, artifacts, started, attempts[0])
         if not isinstance(exc, Exception):
             raise
         return Executed(outcome)
@@ -216,12 +222,15 @@ def _record_failure(
     logs: LogBuffer,
     input_ids: Mapping[str, int],
     metadata: MetadataStore,
+    artifacts: ArtifactStore,
     started: float,
     attempts: int,
 ) -> StepOutcome:
     error = _describe(exc) if isinstance(exc, Exception) else f"interrupted ({type(exc).__name__})"
     trace = "".join(tb.format_exception(exc))[-MAX_TRACEBACK_CHARS:]
+    recorded: dict[str, Artifact] = {}
     try:
+        evidence = _store_evidence(exc, artifacts, logs) if isinstance(exc, CheckFailedError) else {}
         if tracker.params:
             metadata.tracking.log_params(job.execution_id, tracker.params)
         metadata.executions.fail(
@@ -231,7 +240,10 @@ def _record_failure(
             inputs=input_ids,
             metrics=tracker.take_metrics(),
             logs=logs.getvalue() or None,
+            outputs=evidence,
         )
+        if evidence:
+            recorded = _outputs_of(metadata, job.execution_id)
     except ConflictError:
         pass  # already ended (the run was finished around it)
     except LooplineError as problem:
@@ -240,11 +252,43 @@ def _record_failure(
         job.step.name,
         StepStatus.FAILED,
         time.perf_counter() - started,
+        outputs=recorded,
         execution_id=job.execution_id,
         attempts=attempts,
         error=error,
         traceback=trace,
     )
+
+
+def _store_evidence(exc: CheckFailedError, artifacts: ArtifactStore, logs: LogBuffer) -> dict[str, NewArtifact]:
+    """The error's evidence, stored and ready to record with the failure.
+
+    Evidence that cannot be stored (a bad name, a value that cannot be encoded, a store
+    error) is noted in the logs and left out: the failure itself must be recorded.
+    """
+    from loopline.artifacts import store_value
+
+    stored: dict[str, NewArtifact] = {}
+    for name, value in exc.evidence.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
+            logs.write(f"[loopline] evidence named {name!r} was not stored: names are non-empty strings\n")
+            continue
+        try:
+            kept = store_value(artifacts, value)
+        except Exception as problem:  # noqa: BLE001 - recording the failure matters more
+            logs.write(f"[loopline] evidence '{name}' was not stored: {_describe(problem)}\n")
+            continue
+        kind = artifact_type_of(value)
+        stored[name] = NewArtifact(name, kind, kept.uri, kept.digest, kept.size, kept.format, kept.properties)
+    return stored
+
+
+def _outputs_of(metadata: MetadataStore, execution_id: int) -> dict[str, Artifact]:
+    return {
+        e.name: metadata.artifacts.get(e.artifact_id)
+        for e in metadata.executions.events(execution_id)
+        if e.kind is EventKind.OUTPUT
+    }
 
 
 def fail_unfinished(job: StepJob, metadata: MetadataStore, error: str, started: float) -> StepOutcome:
@@ -260,11 +304,7 @@ def fail_unfinished(job: StepJob, metadata: MetadataStore, error: str, started: 
     except ConflictError:
         execution = metadata.executions.get(job.execution_id)
         if execution.state is ExecutionState.COMPLETE:
-            outputs = {
-                e.name: metadata.artifacts.get(e.artifact_id)
-                for e in metadata.executions.events(job.execution_id)
-                if e.kind is EventKind.OUTPUT
-            }
+            outputs = _outputs_of(metadata, job.execution_id)
             return StepOutcome(
                 job.step.name, StepStatus.RAN, time.perf_counter() - started, outputs, execution_id=job.execution_id
             )

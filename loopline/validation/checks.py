@@ -37,7 +37,7 @@ def check_data(
     """Quality and data-centric checks without a schema."""
     keys = (key,) if isinstance(key, str) else tuple(key or ())
     with open_data(data) as opened:
-        stats = profile_opened(opened)
+        stats = profile_opened(opened, distributions=False)
         anomalies = check_quality(stats)
         if stats.rows:
             anomalies = with_examples(opened, anomalies)

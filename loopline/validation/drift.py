@@ -85,7 +85,7 @@ class DriftDetector:
         if self.reference_ is None:
             raise LooplineError("this DriftDetector has no reference yet", hint="call fit(reference) first")
         options = self.options or DriftOptions()
-        current_side = load_side(current, self.reference_.grids())
+        current_side = load_side(current, self.reference_.needs())
         columns = tuple(
             compare_column(name, self.reference_.columns.get(name), current_side.columns.get(name),
                            self._setting(name), options)

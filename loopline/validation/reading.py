@@ -8,7 +8,7 @@ input raises ``DataReadError`` saying what was wrong and what to do.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from loopline.validation.errors import ColumnConversionError, DataReadError
 from loopline.validation.kinds import ColumnKind
@@ -126,6 +127,21 @@ class OpenedData:
         select = ", ".join(quote_identifier(n) for n in names) or "*"
         return self.query_frame(f"SELECT {select} FROM src")
 
+    def arrow(self, names: Sequence[str] | None = None) -> pa.Table:
+        """The named columns (all by default) as a pyarrow Table, in row order.
+
+        Cheaper than ``frame`` for files: DuckDB hands over Arrow buffers without building
+        pandas objects (strings above all).
+        """
+        names = list(self.names if names is None else names)
+        if self.frame_ is not None:
+            return pa.Table.from_pandas(self.frame_[names], preserve_index=False)
+        select = ", ".join(quote_identifier(n) for n in names) or "*"
+        try:
+            return self.connection.sql(f"SELECT {select} FROM src").to_arrow_table()
+        except _READ_ERRORS as exc:
+            raise _read_error(self.description, exc) from None
+
     def batches(
         self, names: Sequence[str], order_by: Sequence[str] = (), rows: int = 1_000_000
     ) -> Iterator[pa.RecordBatch]:
@@ -153,6 +169,77 @@ def open_data(data: DataInput, *, memory_limit: str | None = "1GB") -> Iterator[
         yield _open(connection, data)
     finally:
         connection.close()
+
+
+@dataclass(frozen=True)
+class ArrowColumns:
+    """A dataset's row count and its columns as Arrow arrays, produced one at a time by ``read``."""
+
+    rows: int
+    names: tuple[str, ...]
+    read: Callable[[], Iterator[tuple[str, pa.ChunkedArray]]]
+
+
+def arrow_columns(data: DataInput) -> ArrowColumns:
+    """All of ``data`` as Arrow columns, for code that needs every value (raw drift).
+
+    A single Parquet file of flat columns is read with pyarrow one column at a time: no
+    DuckDB connection to set up, no copy out of DuckDB, and one column in memory at once
+    (for a million rows x 20 columns, about half the CPU time and the peak memory of
+    reading the whole table). A pyarrow Table is used as it is; anything else (CSV,
+    folders, globs, DataFrames) is read into one table through ``open_data``.
+    """
+    if isinstance(data, pa.Table):
+        _check_unique_names([str(n) for n in data.column_names], "pyarrow Table")
+        return _table_columns(data)
+    spec = DataFile(data) if isinstance(data, str | Path) else data
+    if isinstance(spec, DataFile) and _single_parquet_file(spec):
+        return _parquet_columns(Path(spec.path))
+    with open_data(data) as opened:
+        return _table_columns(opened.arrow())
+
+
+def _table_columns(table: pa.Table) -> ArrowColumns:
+    names = tuple(str(n) for n in table.column_names)
+    return ArrowColumns(rows=table.num_rows, names=names, read=lambda: iter(zip(names, table.columns, strict=True)))
+
+
+def _parquet_columns(path: Path) -> ArrowColumns:
+    _check_file(path, "parquet")
+    with _parquet_errors(path):
+        metadata = pq.ParquetFile(path)
+        schema = metadata.schema_arrow
+    names = tuple(str(n) for n in schema.names)
+    _check_unique_names(list(names), str(path))
+    if any("." in name or pa.types.is_nested(field.type) for name, field in zip(names, schema, strict=True)):
+        with _parquet_errors(path):
+            return _table_columns(pq.read_table(path))
+
+    def read() -> Iterator[tuple[str, pa.ChunkedArray]]:
+        with _parquet_errors(path):
+            reader = pq.ParquetFile(path)
+            for name in names:
+                yield name, reader.read(columns=[name]).column(0)
+
+    return ArrowColumns(rows=metadata.metadata.num_rows, names=names, read=read)
+
+
+@contextmanager
+def _parquet_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except (pa.ArrowException, OSError) as exc:
+        first = str(exc).split("\n")[0]
+        raise DataReadError(f"cannot read {path} as Parquet: {first}",
+                            hint="check that the file is a complete Parquet file (or give it a .csv name)") from None
+
+
+def _single_parquet_file(spec: DataFile) -> bool:
+    path = Path(spec.path)
+    if any(ch in str(path) for ch in "*?[") or path.is_dir():
+        return False
+    fmt = spec.format or (_format_from_suffix(path) if path.suffix else None)
+    return fmt is not None and fmt.lower() == "parquet"
 
 
 def quote_identifier(name: str) -> str:
@@ -364,5 +451,5 @@ def _csv_detail(text: str) -> str:
     return reason or lines[0]
 
 
-__all__ = ["DataFile", "DataInput", "OpenedData", "SourceColumn", "iso_dates", "open_data", "quote_identifier",
-           "quote_literal"]
+__all__ = ["ArrowColumns", "DataFile", "DataInput", "OpenedData", "SourceColumn", "arrow_columns", "iso_dates",
+           "open_data", "quote_identifier", "quote_literal"]

@@ -36,7 +36,7 @@ def validate(
     if isinstance(data, Profile):
         return ValidationResult.from_anomalies(profile_anomalies(data, narrowed))
     with open_data(data) as opened:
-        stats = profile_opened(opened)
+        stats = profile_opened(opened, distributions=False)
         anomalies = profile_anomalies(stats, narrowed)
         if stats.rows:
             anomalies = with_examples(opened, anomalies, narrowed)

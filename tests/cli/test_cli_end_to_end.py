@@ -30,7 +30,9 @@ def test_run_records_metrics_and_a_second_run_is_fully_cached(bikes: Path) -> No
 
     second = json.loads(loopline("run", "training", "--json", cwd=bikes).stdout)
     states = {s["execution"]["step"]: s["execution"]["state"] for s in _details(bikes, second["run"]["id"])["steps"]}
-    assert states == {"prepare": "cached", "split": "cached", "train": "cached", "evaluate": "cached"}
+    assert states == {
+        "prepare": "cached", "validate": "cached", "split": "cached", "train": "cached", "evaluate": "cached"
+    }
 
     details = _details(bikes, run["run"]["id"])
     metrics = {s["execution"]["step"]: s["metrics"] for s in details["steps"]}

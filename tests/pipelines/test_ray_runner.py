@@ -24,7 +24,9 @@ def ray_instance() -> Iterator[None]:
 def test_steps_run_as_ray_tasks_with_outputs_through_the_artifact_store(ray_instance: None, stores: Stores) -> None:
     def make(name: str, seconds: float):
         def sleeper(raw: list) -> list:  # a closure from a test module: shipped by value
+            log_metric("started", time.time())
             time.sleep(seconds)
+            log_metric("ended", time.time())
             log_metric("slept", seconds)
             return [*raw, name]
 
@@ -36,17 +38,28 @@ def test_steps_run_as_ray_tasks_with_outputs_through_the_artifact_store(ray_inst
     pipeline = Pipeline(
         [make("left", 1.0), make("right", 1.0), step(join, outputs="joined")], name="ray", inputs=["raw"]
     )
-    stores.run(
-        Pipeline([step(join, outputs="joined")], name="warm", inputs=["left_out", "right_out"]),
-        inputs={"left_out": [], "right_out": []},
-        runner="ray",
-    )  # workers started and stores opened
-    start = time.perf_counter()
+    def pause(raw: list) -> list:
+        time.sleep(0.5)
+        return raw
+
+    warm = Pipeline(
+        [step(pause, name="a", outputs="a_out"), step(pause, name="b", outputs="b_out")], name="warm", inputs=["raw"]
+    )
+    stores.run(warm, inputs={"raw": []}, runner="ray", use_cache=False)  # two workers started, stores opened
     result = stores.run(pipeline, inputs={"raw": [0]}, runner="ray", use_cache=False)
-    elapsed = time.perf_counter() - start
     assert states(result) == {"left": "ran", "right": "ran", "join": "ran"}, result.error
     assert result.load("joined", stores.artifacts) == [0, "left", 0, "right"]
-    assert elapsed < 1.9, f"two 1 s steps took {elapsed:.2f} s on 2 CPUs"
+    tracking = stores.metadata.tracking
+
+    def interval(name: str) -> tuple[float, float]:
+        execution = result.steps[name].execution_id
+        return (
+            tracking.metric_history(execution, "started")[0].value,
+            tracking.metric_history(execution, "ended")[0].value,
+        )
+
+    (left_start, left_end), (right_start, right_end) = interval("left"), interval("right")
+    assert left_start < right_end and right_start < left_end, "the two independent steps did not overlap"
     history = stores.metadata.tracking.metric_history(result.steps["right"].execution_id, "slept")
     assert [p.value for p in history] == [1.0]
 

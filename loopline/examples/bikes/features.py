@@ -1,10 +1,14 @@
 """Feature definitions of the bike-sharing example: hourly weather and demand history.
 
 One entity, the city (``city="dc"``): the data has one row per hour for all of Washington
-D.C. Each row's event time is ``dteday + hr`` hours (UTC by convention).
+D.C. Each row's event time is ``dteday + hr`` hours (UTC by convention). Both views read
+the hourly table, from the workspace's CSV (``data/bike_sharing_hour.csv``, relative to
+the workspace folder, so the definitions are the same on every machine) or from a
+DataFrame (a pipeline's input); their transformations are the same either way, so a
+training frame and the online store hold the same values.
 
 - ``weather_by_hour``: the weather observed in that hour (temp, atemp, hum, windspeed,
-  weathersit), read with a DuckDB query over the CSV.
+  weathersit).
 - ``demand_history``: what was known about demand *before* the hour: the count 24 hours
   earlier, the mean count at the same hour over the previous 7 days and the mean hourly
   count over the previous 24 hours. Each value at time t uses only rows strictly before t,
@@ -19,38 +23,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from loopline.examples.bikes import data_path
-from loopline.features import Entity, Feature, FeatureRepository, FeatureView, FileSource, SqlSource
+from loopline.examples.bikes import DATA_FILE, data_path
+from loopline.features import Entity, Feature, FeatureRepository, FeatureView, FileSource
+from loopline.features.relative import relative_to
 
 CITY = "dc"
+DATA = f"data/{DATA_FILE}"  # the hourly table, relative to the workspace folder
 WEATHER_COLUMNS = ("temp", "atemp", "hum", "windspeed")
+DEMAND_COLUMNS = ("cnt_lag_24h", "cnt_same_hour_mean_7d", "cnt_mean_prev_24h")
 FEATURES = (
-    "weather_by_hour:temp",
-    "weather_by_hour:atemp",
-    "weather_by_hour:hum",
-    "weather_by_hour:windspeed",
-    "weather_by_hour:weathersit",
-    "demand_history:cnt_lag_24h",
-    "demand_history:cnt_same_hour_mean_7d",
-    "demand_history:cnt_mean_prev_24h",
+    *(f"weather_by_hour:{c}" for c in (*WEATHER_COLUMNS, "weathersit")),
+    *(f"demand_history:{c}" for c in DEMAND_COLUMNS),
 )
 
 city = Entity("city", join_keys=["city"], description="the bike-sharing system's city (one: Washington D.C.)")
 
 
-def weather_query(csv: str | Path) -> str:
-    """DuckDB query giving one weather row per hour, keyed by the city."""
-    path = str(csv).replace("'", "''")
-    return (
-        f"SELECT '{CITY}' AS city, CAST(dteday AS TIMESTAMP) + to_hours(CAST(hr AS BIGINT)) AS event_ts, "
-        f"{', '.join(WEATHER_COLUMNS)}, CAST(weathersit AS BIGINT) AS weathersit FROM read_csv('{path}')"
-    )
+def event_times(hours: pd.DataFrame) -> pd.Series:
+    """``dteday`` + ``hr`` hours: the start of each row's hour."""
+    return pd.to_datetime(hours["dteday"]) + pd.to_timedelta(hours["hr"], unit="h")
+
+
+def weather_by_hour(hours: pd.DataFrame) -> pd.DataFrame:
+    """Per hour, the weather observed in it, keyed by the city."""
+    frame = pd.DataFrame({c: hours[c].to_numpy(dtype="float64") for c in WEATHER_COLUMNS})
+    frame.insert(0, "event_ts", event_times(hours).to_numpy())
+    frame.insert(0, "city", CITY)
+    frame["weathersit"] = hours["weathersit"].to_numpy(dtype="int64")
+    return frame
 
 
 def demand_history(hours: pd.DataFrame) -> pd.DataFrame:
     """Per hour, demand features computed only from earlier hours (missing hours stay missing)."""
-    stamps = pd.to_datetime(hours["dteday"]) + pd.to_timedelta(hours["hr"], unit="h")
-    counts = pd.Series(hours["cnt"].to_numpy(dtype="float64"), index=pd.DatetimeIndex(stamps)).sort_index()
+    counts = pd.Series(hours["cnt"].to_numpy(dtype="float64"), index=pd.DatetimeIndex(event_times(hours)))
+    counts = counts.sort_index()
     times = pd.DatetimeIndex(counts.index)
     same_hour = pd.DataFrame({k: counts.reindex(times - pd.Timedelta(days=k)).to_numpy() for k in range(1, 8)})
     return pd.DataFrame(
@@ -64,49 +70,62 @@ def demand_history(hours: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def definitions(csv: str | Path | None = None) -> list[Entity | FeatureView]:
-    """The example's entity and views, reading the CSV at ``csv`` (default: the bundled copy)."""
-    source = Path(csv) if csv is not None else data_path()
+def definitions(hours: str | Path | pd.DataFrame = DATA, *, root: str | Path | None = None) -> list[Entity | FeatureView]:
+    """The example's entity and views over the hourly table ``hours``.
+
+    ``hours`` is a CSV path, relative to ``root`` (default: the bundled example, whose
+    ``data/`` holds the table) unless absolute, or a DataFrame with the same columns.
+    """
+    source = (
+        hours
+        if isinstance(hours, pd.DataFrame)
+        else relative_to(root if root is not None else data_path().parent.parent, FileSource(str(hours), "csv"))
+    )
     weather = FeatureView(
         "weather_by_hour",
         entities=[city],
-        source=SqlSource(weather_query(source)),
+        source=source,
+        transformation=weather_by_hour,
         timestamp_field="event_ts",
         ttl=timedelta(hours=3),
-        features=[
-            Feature("temp", "float64"),
-            Feature("atemp", "float64"),
-            Feature("hum", "float64"),
-            Feature("windspeed", "float64"),
-            Feature("weathersit", "int64"),
-        ],
+        features=[*(Feature(c, "float64") for c in WEATHER_COLUMNS), Feature("weathersit", "int64")],
         description="normalised weather observed in the hour",
     )
     demand = FeatureView(
         "demand_history",
         entities=[city],
-        source=FileSource(str(source), format="csv"),
+        source=source,
         transformation=demand_history,
         timestamp_field="event_ts",
         ttl=timedelta(hours=3),
-        features=[
-            Feature("cnt_lag_24h", "float64"),
-            Feature("cnt_same_hour_mean_7d", "float64"),
-            Feature("cnt_mean_prev_24h", "float64"),
-        ],
+        features=[Feature(c, "float64") for c in DEMAND_COLUMNS],
         description="rentals in earlier hours; values at t use only hours before t",
     )
     return [city, weather, demand]
 
 
-def repository(csv: str | Path | None = None) -> FeatureRepository:
-    return FeatureRepository(definitions(csv))
+def repository(hours: str | Path | pd.DataFrame = DATA, *, root: str | Path | None = None) -> FeatureRepository:
+    return FeatureRepository(definitions(hours, root=root))
 
 
 def entity_frame(hours: pd.DataFrame) -> pd.DataFrame:
     """The entity frame for a training set: the city and the event time of each hourly row."""
-    stamps = pd.to_datetime(hours["dteday"]) + pd.to_timedelta(hours["hr"], unit="h")
-    return pd.DataFrame({"city": np.full(len(hours), CITY), "event_ts": stamps.to_numpy()}, index=hours.index)
+    return pd.DataFrame(
+        {"city": np.full(len(hours), CITY), "event_ts": event_times(hours).to_numpy()}, index=hours.index
+    )
 
 
-__all__ = ["CITY", "FEATURES", "city", "definitions", "demand_history", "entity_frame", "repository", "weather_query"]
+__all__ = [
+    "CITY",
+    "DATA",
+    "DEMAND_COLUMNS",
+    "FEATURES",
+    "WEATHER_COLUMNS",
+    "city",
+    "definitions",
+    "demand_history",
+    "entity_frame",
+    "event_times",
+    "repository",
+    "weather_by_hour",
+]

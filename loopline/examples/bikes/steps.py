@@ -39,6 +39,19 @@ def prepare(bike_hours: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
+def validate_hours(hours: pd.DataFrame, *, schema: str, environment: str = "TRAINING"):
+    """Check the hours against the workspace's schema (its YAML text) before anything trains on them.
+
+    An ERROR anomaly (a column gone, a value out of range) stops the run with a message that
+    names it, and the failed execution keeps the anomalies as an artifact. Warnings (casual +
+    registered reproduce cnt; humidity stuck at 0 all day on 2011-03-10) do not: they are the
+    ``anomalies`` output, and the hours pass on unchanged.
+    """
+    from loopline.validation.steps import validate_data
+
+    return hours, validate_data(hours, schema, environment=environment, order_by=["timestamp"])
+
+
 def split_by_time(
     hours: pd.DataFrame, *, train_start: str = "2011-01-01", train_end: str = "2011-05-01", eval_weeks: int = 2
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

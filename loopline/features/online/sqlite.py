@@ -7,6 +7,7 @@ materialization writes. Each thread gets its own connection.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -95,11 +96,7 @@ class SqliteOnlineStore:
         found: dict[str, OnlineRow] = {}
         for start in range(0, len(entity_keys), READ_CHUNK):
             chunk = entity_keys[start : start + READ_CHUNK]
-            sql = (
-                "SELECT entity_key, event_ts, created_ts, payload FROM online_rows "
-                f"WHERE view = ? AND entity_key IN ({','.join('?' * len(chunk))})"
-            )
-            for row in con.execute(sql, (view, *chunk)):
+            for row in con.execute(_read_sql(len(chunk)), (view, *chunk)):
                 found[row[0]] = OnlineRow(*row)
         return [found.get(key) for key in entity_keys]
 
@@ -133,6 +130,14 @@ class SqliteOnlineStore:
 
     def __repr__(self) -> str:
         return f"SqliteOnlineStore({self.url!r})"
+
+
+@functools.cache
+def _read_sql(keys: int) -> str:
+    """The read query for ``keys`` keys, built once per count (at most ``READ_CHUNK`` of them)."""
+    marks = ",".join("?" * keys)
+    columns = "entity_key, event_ts, created_ts, payload"
+    return f"SELECT {columns} FROM online_rows WHERE view = ? AND entity_key IN ({marks})"
 
 
 def sqlite_path(url: str) -> Path:

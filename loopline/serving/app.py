@@ -1,0 +1,58 @@
+"""The prediction server's ASGI app: routes, error handlers, the request middleware and the lifecycle.
+
+``create_app(state)`` builds the app around a ``ServingState`` (models already loaded);
+its lifespan starts the prediction log's writer when the server starts and, when it
+stops (after uvicorn has stopped accepting connections and finished the requests in
+flight), writes every pending prediction and releases the stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from loopline import __version__
+from loopline.serving.http_errors import install_error_handlers
+from loopline.serving.middleware import RequestContextMiddleware
+from loopline.serving.routes import operations, records, v2
+from loopline.serving.state import ServingState
+
+
+def create_app(state: ServingState) -> FastAPI:
+    """The app serving ``state``'s models."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if state.writer is not None:
+            state.writer.start()
+        for name in state.slots:
+            for model in state.slots[name].routing.models():
+                state.metrics.served.labels(model.name, str(model.version), model.served_as).set(1)
+        state.ready = True
+        try:
+            yield
+        finally:
+            state.ready = False
+            if state.writer is not None:
+                await run_in_threadpool(state.writer.close)
+            state.close()
+
+    app = FastAPI(
+        title="Loopline prediction server", version=__version__, lifespan=lifespan,
+        openapi_url=None, docs_url=None, redoc_url=None,
+    )
+    app.state.serving = state
+    install_error_handlers(app)
+    for module in (records, v2, operations):  # the busiest routes first: routing tries them in order
+        app.include_router(module.router)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=state.metrics, authenticator=state.authenticator,
+        access_log=state.access_log,
+    )
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,224 @@
+"""Batch prediction over files, chunk by chunk, with the same feature lookup and predictor as the server.
+
+Input and output may be Parquet, CSV or JSON lines (chosen by suffix). Chunks travel as
+Arrow tables: only the model's columns become a DataFrame for the model, and the
+prediction is appended to the chunk as an Arrow column, so the input's other columns are
+never converted. Reading the next chunk and writing the last one run in threads beside
+the prediction (Arrow's readers and writers release the GIL), so a run takes about as
+long as its slowest part rather than the sum of all three. The output is written under a
+temporary name and renamed into place only when every chunk is done: a failed run leaves
+no half-written file. A column of the input named like the output is replaced.
+
+Rows are checked for the signature's required columns; per-value checks are the job of
+``loopline validate`` on the file, which is built for whole datasets.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from loopline.errors import InvalidInputError
+from loopline.serving.served import ServedModel
+
+SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    rows: int
+    seconds: float
+    output: Path
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+
+
+def file_format(path: Path) -> str:
+    found = SUFFIXES.get(path.suffix.lower())
+    if found is None:
+        raise InvalidInputError(
+            f"cannot tell the format of {path} from its suffix '{path.suffix}'",
+            hint=f"use one of: {', '.join(sorted(SUFFIXES))}",
+        )
+    return found
+
+
+def count_rows(path: Path) -> int | None:
+    """The number of rows when the file says so cheaply (Parquet), else None."""
+    if file_format(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return None
+
+
+def predict_file(
+    model: ServedModel,
+    source: Path,
+    target: Path,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    on_progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Predict every row of ``source`` into ``target``; ``on_progress`` gets the rows done after each chunk."""
+    if not source.is_file():
+        raise InvalidInputError(f"the input file {source} does not exist")
+    if chunk_rows < 1:
+        raise InvalidInputError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    started = time.perf_counter()
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    writer = _ChunkWriter(partial, file_format(target))
+    rows = 0
+    try:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="loopline-batch") as pool:
+            chunks = read_chunks(source, chunk_rows)
+            upcoming = pool.submit(next, chunks, None)  # one thread reads ahead, the other writes behind
+            written: Future[None] | None = None
+            while (chunk := upcoming.result()) is not None:
+                upcoming = pool.submit(next, chunks, None)
+                scored = predict_chunk(model, chunk)
+                if written is not None:
+                    written.result()
+                written = pool.submit(writer.write, scored)
+                rows += chunk.num_rows
+                if on_progress is not None:
+                    on_progress(rows)
+            if written is not None:
+                written.result()
+        writer.close()
+        if rows == 0:
+            raise InvalidInputError(f"the input file {source} holds no rows")
+        os.replace(partial, target)
+    except BaseException:
+        writer.close()
+        partial.unlink(missing_ok=True)
+        raise
+    return BatchResult(rows, time.perf_counter() - started, target)
+
+
+def read_chunks(source: Path, chunk_rows: int) -> Iterator[pa.Table]:
+    """The file as Arrow tables of ``chunk_rows`` rows (the last may be shorter)."""
+    kind = file_format(source)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=chunk_rows):
+            yield pa.Table.from_batches([batch])
+    elif kind == "csv":
+        import pyarrow.csv as pcsv
+
+        yield from _rechunk(pcsv.open_csv(source), chunk_rows)
+    else:
+        for frame in pd.read_json(source, lines=True, chunksize=chunk_rows):
+            yield pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _rechunk(batches: Any, rows: int) -> Iterator[pa.Table]:
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        held.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(held)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            held, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(held)
+
+
+def predict_chunk(model: ServedModel, chunk: pa.Table) -> pa.Table:
+    """``chunk`` with the model's prediction appended (one column per field when the model returns objects)."""
+    needed = list(model.predictor.columns)
+    if model.features is not None and not all(c in chunk.column_names for c in model.features.columns):
+        needed += [k for k in model.features.keys if k not in needed]
+    frame = chunk.select([c for c in needed if c in chunk.column_names]).to_pandas()
+    if model.features is not None and not all(c in frame.columns for c in model.features.columns):
+        filled = model.features.fill(frame.to_dict("records"))
+        frame = pd.DataFrame.from_records(filled.records)
+    missing = [c.name for c in model.signature.schema.columns if c.required and c.name not in frame.columns]
+    if missing:
+        raise InvalidInputError(
+            f"the input lacks {len(missing)} column(s) model {model.label} needs: {', '.join(missing)}",
+            hint=f"the model takes: {', '.join(model.signature.input_names)}",
+        )
+    for column in model.predictor.columns:
+        if column not in frame.columns:
+            frame[column] = None
+    result = model.predictor.raw_frame(model.predictor.conform(frame[list(model.predictor.columns)]))
+    return _with_columns(chunk, _output_columns(result, model.signature.output_name))
+
+
+def _output_columns(result: Any, name: str) -> dict[str, pa.Array]:
+    if isinstance(result, pd.DataFrame):
+        return {str(c): pa.array(result[c].to_numpy()) for c in result.columns}
+    values = result.to_numpy() if isinstance(result, pd.Series) else result
+    try:
+        return {name: pa.array(values)}
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # 2-D arrays and other shapes: one list per row
+        import numpy as np
+
+        return {name: pa.array([list(v) if isinstance(v, np.ndarray) else v for v in values])}
+
+
+def _with_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
+    for name, values in columns.items():
+        if name in table.column_names:
+            table = table.drop_columns([name])
+        table = table.append_column(name, values)
+    return table
+
+
+class _ChunkWriter:
+    """Appends Arrow tables to one Parquet, CSV or JSON-lines file."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self.path = path
+        self.kind = kind
+        self._writer: Any = None
+        self._schema: pa.Schema | None = None
+        self._started = False
+
+    def write(self, table: pa.Table) -> None:
+        if self.kind == "jsonl":
+            text = table.to_pandas().to_json(orient="records", lines=True, date_format="iso")
+            with open(self.path, "a" if self._started else "w", encoding="utf-8") as handle:
+                handle.write(text if text.endswith("\n") else text + "\n")
+            self._started = True
+            return
+        if self._schema is None:
+            self._schema = table.schema
+            self._writer = self._open(table.schema)
+        elif table.schema != self._schema:
+            table = table.cast(self._schema)
+        self._writer.write_table(table)
+
+    def _open(self, schema: pa.Schema) -> Any:
+        if self.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetWriter(self.path, schema)
+        import pyarrow.csv as pcsv
+
+        return pcsv.CSVWriter(self.path, schema)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+__all__ = ["DEFAULT_CHUNK_ROWS", "BatchResult", "count_rows", "file_format", "predict_chunk", "predict_file",
+           "read_chunks"]

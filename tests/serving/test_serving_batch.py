@@ -1,0 +1,82 @@
+"""Batch prediction over files: formats, chunks, atomic output, the CLI, and speed next to predict()."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from serving_helpers import cancer_frame, cancer_package, make_workspace
+
+from loopline.errors import InvalidInputError
+from loopline.serving import ServedModel
+from loopline.serving.batch import predict_file
+
+
+@pytest.fixture(scope="module")
+def model() -> ServedModel:
+    return ServedModel.build("cancer", 1, cancer_package())
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_every_format_in_chunks(tmp_path: Path, model: ServedModel, suffix: str) -> None:
+    features, _ = cancer_frame()
+    source = tmp_path / f"in{suffix}"
+    if suffix == ".parquet":
+        features.to_parquet(source)
+    elif suffix == ".csv":
+        features.to_csv(source, index=False)
+    else:
+        features.to_json(source, orient="records", lines=True)
+    seen: list[int] = []
+    result = predict_file(model, source, tmp_path / f"out{suffix}", chunk_rows=100, on_progress=seen.append)
+    assert result.rows == len(features) and seen[-1] == len(features) and len(seen) == 6
+    out = pd.read_parquet(result.output) if suffix == ".parquet" else (
+        pd.read_csv(result.output) if suffix == ".csv" else pd.read_json(result.output, lines=True))
+    assert out["prediction"].tolist() == cancer_package().predict(features).tolist()
+    assert list(out.columns[:-1]) == list(features.columns)
+
+
+def test_missing_columns_fail_and_leave_no_output(tmp_path: Path, model: ServedModel) -> None:
+    features, _ = cancer_frame()
+    features.drop(columns=["mean_radius", "worst_area"]).to_parquet(tmp_path / "in.parquet")
+    with pytest.raises(InvalidInputError, match="the input lacks 2 column\\(s\\) model cancer/1 needs: "
+                                                "mean_radius, worst_area"):
+        predict_file(model, tmp_path / "in.parquet", tmp_path / "out.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
+def test_unknown_formats_are_refused(tmp_path: Path, model: ServedModel) -> None:
+    (tmp_path / "in.xlsx").write_bytes(b"x")
+    with pytest.raises(InvalidInputError, match="cannot tell the format of .*in.xlsx"):
+        predict_file(model, tmp_path / "in.xlsx", tmp_path / "out.csv")
+
+
+def test_rows_per_second_close_to_calling_predict(tmp_path: Path, model: ServedModel) -> None:
+    features, _ = cancer_frame()
+    big = pd.concat([features] * 100, ignore_index=True)  # 56,900 rows
+    big.to_parquet(tmp_path / "big.parquet")
+    started = time.perf_counter()
+    cancer_package().predict(pd.read_parquet(tmp_path / "big.parquet"))
+    direct = time.perf_counter() - started
+    result = predict_file(model, tmp_path / "big.parquet", tmp_path / "out.parquet", chunk_rows=20_000)
+    assert result.rows == len(big)
+    assert result.seconds < max(4 * direct, 2.0), (result.seconds, direct)  # writing the output costs too
+
+
+def test_the_predict_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from loopline.cli.main import run
+
+    root = make_workspace(tmp_path / "ws", {"cancer": cancer_package()})
+    features, _ = cancer_frame()
+    features.head(40).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--workspace", str(root), "predict", "cancer@production", "--input", str(tmp_path / "in.csv"),
+             "--output", str(tmp_path / "out.parquet"), "--json"])
+    assert exit_info.value.code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["model"], summary["version"], summary["rows"]) == ("cancer", 1, 40)
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert out["prediction"].tolist() == cancer_package().predict(features.head(40)).tolist()
