@@ -78,7 +78,8 @@ def run_child(mode: str, paths: dict[str, Path]) -> dict:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["drifted"] != sorted(tabular_data.DRIFT_SHIFTED):
-        raise RuntimeError(f"{mode}: drifted columns {result['drifted']}, expected {sorted(tabular_data.DRIFT_SHIFTED)}")
+        raise RuntimeError(f"{mode}: drifted columns {result['drifted']}, "
+                           f"expected {sorted(tabular_data.DRIFT_SHIFTED)}")
     return result
 
 

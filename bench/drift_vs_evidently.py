@@ -198,8 +198,8 @@ def _agreement(config: str, loopline: dict, evidently: dict) -> tuple[str, dict]
             f"- Loopline {label}: drifted {sorted(c.column for c in checks if c.loopline_drift)}; "
             f"{value_checked}/{len(checks)} columns compared by value, all within tolerance "
             f"(largest difference: {drift_agreement.largest_difference(checks)})"
-            + (f"; verdicts differ on {differ} (different definitions or histogram approximations, see drift_agreement.py)"
-               if differ else "; every verdict the same")
+            + (f"; verdicts differ on {differ} (different definitions or histogram approximations, "
+               "see drift_agreement.py)" if differ else "; every verdict the same")
         )
         summary[f"{label}_checks"] = [check.__dict__ for check in checks]
     return "Agreement with Evidently:\n" + "\n".join(lines), summary

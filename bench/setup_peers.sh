@@ -14,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 python="${PYTHON:-python3}"
 declare -A requirements=(
   [kedro]="kedro>=1.0"
-  [mlflow]="mlflow>=3.0"
+  [mlflow]="mlflow>=3.0 psycopg[binary]"
   [evidently]="evidently>=0.7 pandas<3"
   [pandera]="pandera>=0.20 pandas pyarrow"
   [gx]="great_expectations>=1.0 pandas<3 pyarrow"

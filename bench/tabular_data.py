@@ -115,31 +115,28 @@ VALIDATION_BROKEN = {
 }
 
 
-def _valid_column(rng: np.random.Generator, rule: Rule, rows: int) -> np.ndarray | pd.Series:
+def _valid_column(rng: np.random.Generator, rule: Rule, rows: int) -> np.ndarray:
     if rule.kind == "float":
-        assert rule.min is not None and rule.max is not None
-        values = rng.uniform(rule.min, rule.max, rows)
+        values = rng.uniform(float(rule.min or 0.0), float(rule.max or 0.0), rows)
         if rule.nullable:
             values[rng.random(rows) < 0.05] = np.nan
         return values
     if rule.kind == "int":
-        assert rule.min is not None and rule.max is not None
-        return rng.integers(int(rule.min), int(rule.max) + 1, rows, dtype=np.int64)
-    assert rule.domain is not None
-    values = np.asarray(rule.domain, dtype=object)[rng.integers(0, len(rule.domain), rows)]
+        return rng.integers(int(rule.min or 0), int(rule.max or 0) + 1, rows, dtype=np.int64)
+    domain = rule.domain or ()
+    values = np.asarray(domain, dtype=object)[rng.integers(0, len(domain), rows)]
     if rule.nullable:
         values[rng.random(rows) < 0.05] = None
     return values
 
 
-def _break(rng: np.random.Generator, name: str, values: np.ndarray, rows: int) -> np.ndarray | pd.Series:
-    rule = VALIDATION_RULES[name]
+def _break(rng: np.random.Generator, name: str, values: np.ndarray, rows: int) -> np.ndarray:
     picked = rng.random(rows)
     if name == "measure_3":
         return pd.Series(values).map("{:.3f}".format).astype(object).to_numpy()
     if name == "measure_7":
         values = values.copy()
-        values[picked < 0.001] = rule.max * 1.5  # type: ignore[operator]
+        values[picked < 0.001] = float(VALIDATION_RULES[name].max or 0.0) * 1.5
         return values
     if name == "count_2":
         values = values.copy()

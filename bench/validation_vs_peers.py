@@ -65,7 +65,8 @@ def loopline_schema():
 def write_data(folder: Path, rows: int) -> dict[str, Path]:
     frame = tabular_data.validation_frame(rows, broken=True, seed=SEED)
     rules = folder / "rules.json"
-    rules.write_text(json.dumps({name: dataclasses.asdict(rule) for name, rule in tabular_data.VALIDATION_RULES.items()}))
+    rules.write_text(json.dumps({name: dataclasses.asdict(rule)
+                                 for name, rule in tabular_data.VALIDATION_RULES.items()}))
     return {"data": tabular_data.write_parquet(frame, folder / "data.parquet"), "rules": rules}
 
 

@@ -15,9 +15,9 @@ columns), ``ks_chisquare``, ``psi``, ``jensenshannon`` (the method for every col
 Each part is timed in wall and process CPU time (``*_cpu_s``). Writes JSON:
 {"evidently_version", "pandas_version", "configs": {name: {"read_reference_s", "read_current_s",
 "compute_s", "read_reference_cpu_s", "read_current_cpu_s", "compute_cpu_s", "drifted_count",
-"columns": {column: {"method", "value", "threshold", "drift"}}}}}. ``drift`` applies Evidently's own rule to its value (K-S: p <= threshold,
-chi-squared: p < threshold, distances: value >= threshold) and is checked against Evidently's
-``DriftedColumnsCount``.
+"columns": {column: {"method", "value", "threshold", "drift"}}}}}. ``drift`` applies
+Evidently's own rule to its value (K-S: p <= threshold, chi-squared: p < threshold,
+distances: value >= threshold) and is checked against Evidently's ``DriftedColumnsCount``.
 """
 
 from __future__ import annotations

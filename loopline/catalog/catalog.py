@@ -93,18 +93,18 @@ class DataCatalog:
     def snapshot(self, name: str) -> DatasetSnapshot:
         """Read the dataset and record its content as a version (reusing the version of equal content).
 
-        A file whose bytes were seen before is not read again: its version's snapshot is
-        loaded instead, which costs one hash of the file and one Parquet read.
+        A file whose fingerprint (bytes, read options, library versions) was recorded before
+        is read but not snapshotted or hashed again: the same inputs give the same frame, so
+        its version is known. That costs one hash of the file and one metadata query.
         """
         decl = self.declaration(name)
         reader = reader_for(name, decl)
         versions = self.versions_store()
         fingerprint = reader.fingerprint(self.root, name, decl)
-        if fingerprint is not None:
-            known = versions.find(name, fingerprint)
-            if known is not None:
-                return DatasetSnapshot(versions.load(known), known, is_new=False)
         frame = reader.read(self.root, name, decl)
+        known = versions.find(name, fingerprint) if fingerprint is not None else None
+        if known is not None:
+            return DatasetSnapshot(frame, known, is_new=False)
         return versions.record(name, frame, source=reader.describe(decl), fingerprint=fingerprint)
 
     # -- versions ------------------------------------------------------------------------------

@@ -3,13 +3,14 @@
 One reader per kind, chosen by ``DatasetSection.kind``: ``csv`` and ``parquet`` files,
 a DuckDB ``query`` (SQL over files, relative paths resolved in the workspace folder) and
 a PostgreSQL ``table``. A reader's ``fingerprint`` is a cheap digest that changes whenever
-the data may have changed (the file's bytes and the read options) so that a version
-already recorded is found without reading the data; it is None when only reading the
-data can tell (a query, a database table).
+the frame read may change (the file's bytes, the read options, the library versions), so
+that a version already recorded is known without hashing the frame again; it is None when
+only reading the data can tell (a query, a database table).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -61,7 +62,7 @@ class FileReader:
 
         digest, size = sha256_file(self._existing(root, name, decl))
         options = {"reader": READER_VERSION, "kind": self.kind, "parse_dates": decl.parse_dates}
-        return _sha256({"file": digest, "size": size, "options": options})
+        return _sha256({"file": digest, "size": size, "options": options, "libraries": _library_versions()})
 
     def describe(self, decl: DatasetSection) -> dict[str, Any]:
         found: dict[str, Any] = {"kind": self.kind, "path": decl.path}
@@ -88,7 +89,7 @@ class DuckDbQueryReader:
         con = duckdb.connect(":memory:")
         try:
             con.execute("SET TimeZone = 'UTC'")
-            con.execute(f"SET file_search_path = '{str(root).replace(chr(39), chr(39) * 2)}'")
+            con.execute("SET file_search_path = '" + str(root).replace("'", "''") + "'")
             return con.execute((decl.query or "").strip().rstrip(";")).df()
         except duckdb.Error as exc:
             raise DatasetReadError(
@@ -176,6 +177,14 @@ def _safe_url(url: str | None) -> str:
         return make_url(url or "").render_as_string(hide_password=True)
     except ArgumentError:
         return "<invalid url>"
+
+
+@functools.cache
+def _library_versions() -> dict[str, str]:
+    """The versions of the libraries that turn bytes into a frame and a frame into a snapshot."""
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("pandas", "pyarrow")}
 
 
 def _sha256(value: Any) -> str:

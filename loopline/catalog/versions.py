@@ -154,7 +154,9 @@ class DatasetVersions:
 def _version(dataset: str, number: int, records: list[Artifact]) -> DatasetVersion:
     first = records[0]
     props = first.properties
-    fingerprints = dict.fromkeys(r.properties["source_fingerprint"] for r in records if r.properties.get("source_fingerprint"))
+    fingerprints = dict.fromkeys(
+        r.properties["source_fingerprint"] for r in records if r.properties.get("source_fingerprint")
+    )
     return DatasetVersion(
         dataset=dataset,
         version=number,

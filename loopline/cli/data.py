@@ -103,7 +103,8 @@ def show_dataset(
         console.print("[yellow]the source changed since the last version; the next run records a new one[/]")
     elif current is not None:
         console.print(f"the source as it is now is version {current}")
-    _output.table("Columns", ["column", "dtype"], [(_output.escape(c), latest.dtypes.get(c, "")) for c in latest.columns])
+    columns = [(_output.escape(c), latest.dtypes.get(c, "")) for c in latest.columns]
+    _output.table("Columns", ["column", "dtype"], columns)
 
 
 def list_versions(
@@ -158,7 +159,9 @@ def snapshot_dataset(
 def load_dataset(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Dataset name."),
-    version: Optional[int] = typer.Option(None, "--version", "-v", min=1, help="Recorded version (default: the source now)."),
+    version: Optional[int] = typer.Option(
+        None, "--version", "-v", min=1, help="Recorded version (default: the source now)."
+    ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the rows to this .csv or .parquet file."),
     head: int = typer.Option(10, "--head", "-n", min=0, max=10_000, help="Rows to print when no --output is given."),
     as_json: bool = typer.Option(False, "--json"),

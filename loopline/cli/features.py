@@ -61,7 +61,10 @@ def list_features(ctx: typer.Context, as_json: bool = typer.Option(False, "--jso
     _output.table(
         "Entities",
         ["entity", "join keys", "description"],
-        [(_output.escape(e["name"]), ", ".join(e["join_keys"]), _output.escape(e["description"])) for e in description["entities"]],
+        [
+            (_output.escape(e["name"]), ", ".join(e["join_keys"]), _output.escape(e["description"]))
+            for e in description["entities"]
+        ],
     )
     rows = [
         (
@@ -270,7 +273,11 @@ def _definition_details(workspace: Workspace, name: str) -> dict[str, Any]:
 
     repository, status = _definitions_status(workspace)
     description = describe_definitions(repository)
-    sections = (("feature_views", "feature view"), ("on_demand_feature_views", "on-demand feature view"), ("entities", "entity"))
+    sections = (
+        ("feature_views", "feature view"),
+        ("on_demand_feature_views", "on-demand feature view"),
+        ("entities", "entity"),
+    )
     for section, kind in sections:
         found = next((d for d in description[section] if d["name"] == name), None)
         if found is None:

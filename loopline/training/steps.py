@@ -98,18 +98,22 @@ def package_model(
     *,
     target: str,
     features: Sequence[str] | None = None,
+    online_features: Sequence[str] = (),
 ) -> ModelPackage:
     """The deployable package: the model, its signature (the SERVING columns of ``schema``, or of a
     schema inferred from ``train``, restricted to the features), a sample input and lineage info.
 
     ``schema``: a validation Schema, its dict form or its YAML text (a dataset input, or bound with
-    ``functools.partial``); None infers one from the training rows.
+    ``functools.partial``); None infers one from the training rows. ``online_features``: the
+    ``"view:feature"`` references the server fills in from the online store when a request
+    carries only the entity keys.
     """
     from loopline.registry import ModelPackage, signature_from_schema
 
     names = list(features) if features else _fitted_features(model) or feature_list(train, target, None)
     columns = feature_list(train, target, names)
-    signature = signature_from_schema(_schema(schema, train[[*columns, target]], target), features=columns)
+    declared = _with_derived_columns(_schema(schema, train[[*columns, target]], target), train, columns, target)
+    signature = signature_from_schema(declared, features=columns)
     info: dict[str, Any] = {
         "features": columns,
         "target": target,
@@ -118,6 +122,8 @@ def package_model(
         "code_version": code_version(),
         "packages": package_versions([type(model).__module__]),
     }
+    if online_features:
+        info["online_features"] = {"refs": list(online_features), "full_feature_names": False}
     context = _context()
     if context is not None:
         info.update(_lineage(context))
@@ -185,6 +191,19 @@ def _schema(schema: Any, frame: Any, target: str) -> Any:
         f"package_model's schema must be a validation Schema, its dict form or its YAML text, "
         f"got {type(schema).__name__}"
     )
+
+
+def _with_derived_columns(schema: Any, train: Any, columns: Sequence[str], target: str) -> Any:
+    """``schema`` plus the features it does not declare (made by later steps), as inferred from ``train``."""
+    import dataclasses
+
+    from loopline.validation import infer_schema
+
+    derived = [c for c in columns if c not in schema]
+    if not derived:
+        return schema
+    inferred = infer_schema(train[derived], label=None)
+    return dataclasses.replace(schema, columns=(*schema.columns, *inferred.columns))
 
 
 def _fitted_features(model: Any) -> list[str] | None:

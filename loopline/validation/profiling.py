@@ -152,7 +152,9 @@ def _first_pass(
     select = _Select.empty()
     select.add("", "rows", "count(*)")
     if duplicates:
-        select.add("", "distinct_rows", f"count(DISTINCT hash({_ROW}))")
+        # hash(a, b, ...) of the columns costs less than hashing the row as one struct
+        values = ", ".join(col.sql for col in opened.columns) or _ROW
+        select.add("", "distinct_rows", f"count(DISTINCT hash({values}))")
     for col in opened.columns:
         if col.kind == ColumnKind.NUMERIC:
             _numeric_exprs(select, col, grids.get(col.name), distributions=distributions)

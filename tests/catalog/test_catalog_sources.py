@@ -27,7 +27,7 @@ def test_a_query_reads_files_relative_to_the_workspace_from_any_folder(
 ) -> None:
     (tmp_path / "data").mkdir()
     rides().to_parquet(tmp_path / "data" / "rides.parquet")
-    decl = DatasetSection(query="select station, sum(n) as n from 'data/rides.parquet' group by station order by station")
+    decl = DatasetSection(query="select station, sum(n) n from 'data/rides.parquet' group by station order by station")
     monkeypatch.chdir(tmp_path / "data")  # a relative path would not resolve from here
     frame = DataCatalog(tmp_path, {"busy": decl}).load("busy")
     assert frame.to_dict("list") == {"station": [1, 2, 3], "n": [13, 7, 2]}

@@ -47,7 +47,8 @@ def write_rides(root: Path, counts: list[int]) -> pd.DataFrame:
 
 def test_list_and_show_before_any_version(capsys: pytest.CaptureFixture[str], workspace: Path) -> None:
     listed = invoke(capsys, workspace, "data", "list", "--json").json()
-    assert [(d["name"], d["source"]["kind"], d["versions"]) for d in listed] == [("busy", "query", 0), ("rides", "csv", 0)]
+    summary = [(d["name"], d["source"]["kind"], d["versions"]) for d in listed]
+    assert summary == [("busy", "query", 0), ("rides", "csv", 0)]
     shown = invoke(capsys, workspace, "data", "show", "rides")
     assert shown.code == 0 and "no version recorded yet" in shown.out
     table = invoke(capsys, workspace, "data", "list")
@@ -60,7 +61,8 @@ def test_runs_record_versions_and_versions_name_their_runs(capsys: pytest.Captur
     (v1,) = invoke(capsys, workspace, "data", "versions", "rides", "--json").json()
     assert v1["version"] == 1 and v1["rows"] == 3 and first["run"]["id"] in v1["runs"] and len(v1["runs"]) == 2
     shown = invoke(capsys, workspace, "data", "show", "rides", "--json").json()
-    assert (shown["current_version"], shown["source_changed"], shown["latest"]["columns"]) == (1, False, ["station", "n"])
+    assert (shown["current_version"], shown["source_changed"]) == (1, False)
+    assert shown["latest"]["columns"] == ["station", "n"]
 
     write_rides(workspace, [5, 7, 2, 9])
     assert invoke(capsys, workspace, "data", "show", "rides", "--json").json()["source_changed"] is True
@@ -93,7 +95,9 @@ def test_snapshot_then_load_a_version_to_a_file(
     assert "first 2 of 2 rows" in invoke(capsys, workspace, "data", "load", "busy").out
 
 
-def test_data_errors_are_one_line_with_a_hint(capsys: pytest.CaptureFixture[str], workspace: Path, tmp_path: Path) -> None:
+def test_data_errors_are_one_line_with_a_hint(
+    capsys: pytest.CaptureFixture[str], workspace: Path, tmp_path: Path
+) -> None:
     unknown = invoke(capsys, workspace, "data", "show", "ride")
     assert unknown.code == 1
     assert "error: dataset 'ride' is not declared" in unknown.err and "did you mean 'rides'?" in unknown.err

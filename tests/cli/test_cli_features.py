@@ -175,7 +175,8 @@ def test_on_demand_features_take_request_values(capsys: Capture, stations: Path)
         capsys, stations, "features", "get", "trip", "station=1", "riders=3", "--at", "2024-01-01 12:00", "--json"
     ).json()
     assert answer["values"] == {"trip_share": 0.5} and answer["found"] is True
-    one = invoke(capsys, stations, "features", "get", "availability", "station=2", "-f", "docks", "--at", "2024-01-01 12:00")
+    at = ["--at", "2024-01-01 12:00"]
+    one = invoke(capsys, stations, "features", "get", "availability", "station=2", "-f", "docks", *at)
     assert "3.5" in one.out and "bikes" not in one.out
 
 
@@ -202,6 +203,7 @@ def test_the_online_store_can_be_redis(capsys: Capture, stations: Path, redis_ur
     invoke(capsys, stations, "features", "apply")
     done = invoke(capsys, stations, "features", "materialize", "--end", "2024-01-01 12:00", "--json").json()
     assert done[0]["written"] == 2
-    answer = invoke(capsys, stations, "features", "get", "availability", "station=1", "--at", "2024-01-01 12:00", "--json")
+    at = ["--at", "2024-01-01 12:00"]
+    answer = invoke(capsys, stations, "features", "get", "availability", "station=1", *at, "--json")
     assert answer.json()["values"] == {"bikes": 6, "docks": 9.0}
     assert not (stations / ".loopline" / "online.db").exists()

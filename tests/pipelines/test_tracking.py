@@ -1,5 +1,4 @@
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -88,7 +87,7 @@ def test_a_long_series_is_flushed_while_the_step_runs(stores: Stores, monkeypatc
     assert [p.step for p in history] == list(range(25))
 
 
-def test_ten_thousand_metric_values_and_completion_take_well_under_half_a_second(stores: Stores) -> None:
+def test_ten_thousand_metric_values_are_all_recorded_by_the_end_of_the_run(stores: Stores) -> None:
     @step(outputs=None)
     def log_series(*, n_values: int):
         for i in range(n_values):
@@ -96,11 +95,8 @@ def test_ten_thousand_metric_values_and_completion_take_well_under_half_a_second
 
     pipeline = Pipeline([log_series], name="series")
     stores.run(pipeline, params={"n_values": 10}, use_cache=False)  # warm up
-    start = time.perf_counter()
-    result = stores.run(pipeline, params={"n_values": 10_000}, use_cache=False)
-    elapsed = time.perf_counter() - start
+    result = stores.run(pipeline, params={"n_values": 10_000}, use_cache=False)  # speed: bench/tracking_writes.py
     assert len(stores.metadata.tracking.metric_history(result.steps["log_series"].execution_id, "loss")) == 10_000
-    assert elapsed < 0.5, f"10,000 log_metric calls + run took {elapsed:.3f} s"
 
 
 def test_tracking_outside_a_step_says_how_to_test_step_code() -> None:

@@ -70,7 +70,9 @@ def demand_history(hours: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def definitions(hours: str | Path | pd.DataFrame = DATA, *, root: str | Path | None = None) -> list[Entity | FeatureView]:
+def definitions(
+    hours: str | Path | pd.DataFrame = DATA, *, root: str | Path | None = None
+) -> list[Entity | FeatureView]:
     """The example's entity and views over the hourly table ``hours``.
 
     ``hours`` is a CSV path, relative to ``root`` (default: the bundled example, whose
