@@ -234,6 +234,69 @@ class ScopingSection(_Section):
     limitations: list[str] = []
 
 
+MONITOR_WINDOWS = ("hourly", "daily", "requests")
+
+
+class MonitorSection(_Section):
+    """One monitor over the prediction log of ``model`` (``[monitors.NAME]``), against the training
+    profile of the version that served each window. ``window``: by event time (``hourly``,
+    ``daily``) or every ``window_requests`` predictions (``requests``)."""
+
+    model: str
+    window: Literal["hourly", "daily", "requests"] = "daily"
+    window_requests: int = Field(1000, ge=1, le=1_000_000)
+    features: list[str] | None = Field(None, description="the inputs to watch; default: the model's features")
+    min_rows: int = Field(30, ge=1, description="fewer predictions in a window: not enough data")
+    min_labels: int = Field(30, ge=1, description="fewer labelled predictions: no performance verdict")
+    min_label_coverage: float = Field(0.5, ge=0, le=1, description="labelled share needed for a performance verdict")
+    metric: Literal["auto", "mae", "rmse", "accuracy"] = "auto"
+    confidence: float = Field(0.95, gt=0, lt=1, description="level of the performance confidence interval")
+    drift_share: float = Field(0.5, gt=0, le=1, description="share of drifted features that makes dataset drift")
+
+
+class AlertRuleSection(_Section):
+    """An alert (``[alerts.rules.NAME]``): fires when ``metric`` of ``monitor`` is above ``above`` (or
+    below ``below``) in ``for_windows`` consecutive judged windows; resolves at the next window that is not."""
+
+    monitor: str
+    metric: str
+    above: float | None = None
+    below: float | None = None
+    for_windows: int = Field(1, ge=1, le=10_000)
+    channels: list[str] = ["log"]
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> AlertRuleSection:
+        if (self.above is None) == (self.below is None):
+            raise ValueError(f"rule on '{self.metric}': give exactly one of above = X or below = X")
+        return self
+
+
+class ChannelSection(_Section):
+    """Where alert events go (``[alerts.channels.NAME]``): the log, a webhook (POST of the event as
+    JSON to an http(s) ``url``) or a ``command`` (argument list; the event as JSON on its stdin)."""
+
+    kind: Literal["log", "webhook", "command"]
+    url: str | None = None
+    command: list[str] | None = None
+    allow_private: bool = Field(False, description="let a webhook reach private and link-local addresses")
+    allow_loopback: bool = Field(False, description="let a webhook reach this machine (127.0.0.0/8, ::1)")
+    timeout_s: float = Field(5.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _target(self) -> ChannelSection:
+        if self.kind == "webhook" and not self.url:
+            raise ValueError("a webhook channel needs url = \"https://...\"")
+        if self.kind == "command" and not self.command:
+            raise ValueError("a command channel needs command = [\"program\", \"arg\", ...]")
+        return self
+
+
+class AlertsSection(_Section):
+    rules: dict[str, AlertRuleSection] = {}
+    channels: dict[str, ChannelSection] = {}
+
+
 class Settings(_Section):
     """Everything ``loopline.toml`` can say. Unknown sections and keys are refused."""
 
@@ -248,6 +311,8 @@ class Settings(_Section):
     parameters: dict[str, Any] = {}
     registry: RegistrySection = RegistrySection()
     scoping: ScopingSection = ScopingSection()
+    monitors: dict[str, MonitorSection] = {}
+    alerts: AlertsSection = AlertsSection()
 
     @model_validator(mode="after")
     def _sections_as_parameters(self) -> Settings:
@@ -283,7 +348,8 @@ def settings_from_mapping(raw: Mapping[str, Any], *, source: str, environ: Mappi
 
 
 def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    sections = {name for name, field in Settings.model_fields.items() if name not in ("datasets", "parameters")}
+    sections = {name for name, field in Settings.model_fields.items()
+                if name not in ("datasets", "parameters", "monitors")}
     for var, value in environ.items():
         if not var.startswith("LOOPLINE_"):
             continue
@@ -363,11 +429,16 @@ def resolve_artifact_root(root: Path, value: str) -> str:
 
 __all__ = [
     "CONFIG_FILE",
+    "MONITOR_WINDOWS",
     "ROLES",
+    "AlertRuleSection",
+    "AlertsSection",
     "AliasPolicy",
     "BlessingRule",
+    "ChannelSection",
     "EvaluationSection",
     "RegistrySection",
+    "MonitorSection",
     "Role",
     "ScopingSection",
     "SearchDimension",

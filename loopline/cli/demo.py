@@ -77,6 +77,11 @@ def demo(
         console.print("\n[bold]6. lineage of the production model[/]")
         graph = ws.metadata.lineage.graph(NodeRef("artifact", package_id), direction="up", max_hops=6)
         console.print(render_tree(graph, "up"))
+
+        from loopline.cli.demo_deploy import serve_held_out_week
+
+        console.print("\n[bold]7. deploy and serve[/]: a held-out week over HTTP, true counts as feedback")
+        serve_held_out_week(ws)
     console.print(f"\nExplore: cd {_output.escape(root)} && loopline runs list && loopline pipeline show training")
 
 

@@ -42,6 +42,12 @@ class StoreLocation:
     artifact_root: str
     storage_options: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, registry: Any) -> StoreLocation:
+        """The stores an open Registry works on."""
+        artifacts = registry.artifacts
+        return cls(registry.metadata.url, artifacts.root, dict(artifacts.storage_options))
+
 
 class InfraValidator:
     """Loads a version in a child process and sends it sample requests within a latency budget."""

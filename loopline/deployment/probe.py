@@ -66,10 +66,12 @@ def main() -> None:
     from loopline.metadata import MetadataStore
     from loopline.registry import Registry
 
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # as in a server worker: a thread pool per one-row prediction costs more than it gives
     order = json.loads(sys.stdin.read())
-    with MetadataStore(order["metadata_url"]) as metadata, \
-            ArtifactStore(order["artifact_root"], storage_options=order.get("storage_options") or None) as artifacts, \
-            Registry(metadata, artifacts) as registry:
+    artifacts = ArtifactStore(order["artifact_root"], storage_options=order.get("storage_options") or None).open()
+    with MetadataStore(order["metadata_url"]) as metadata, Registry(metadata, artifacts) as registry:
         try:
             verdict = probe(registry, order["ref"], requests=int(order["requests"]),
                             latency_budget_ms=float(order["latency_budget_ms"]))

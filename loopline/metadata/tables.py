@@ -317,6 +317,40 @@ prediction_feedback = Table(
     Index(None, "request_id", "row_index"),
 )
 
+# -- deployments ----------------------------------------------------------------------------
+
+deployments = Table(
+    "deployments",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model", String(255), nullable=False, unique=True),  # a server serves one version per model name
+    Column("alias", String(64), nullable=False),
+    Column("strategy", String(16), nullable=False),
+    Column("percent", Float),
+    # how many times the deployment changed: the token a change compares and sets
+    Column("revision", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+deployment_rollouts = Table(
+    "deployment_rollouts",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("deployment_id", Id, ForeignKey("deployments.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("baseline_version", Integer),  # the live version a canary or shadow is measured against
+    Column("strategy", String(16), nullable=False),
+    Column("percent", Float),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("infra_check", JsonDocument),  # the pre-deployment check's result
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("finished_at", UTCDateTime()),
+)
+
 __all__ = [
     "NAMING_CONVENTION",
     "Id",
@@ -328,6 +362,8 @@ __all__ = [
     "attributions",
     "audit_events",
     "audit_head",
+    "deployment_rollouts",
+    "deployments",
     "contexts",
     "events",
     "executions",

@@ -32,10 +32,14 @@ def create_app(state: ServingState) -> FastAPI:
             for model in state.slots[name].routing.models():
                 state.metrics.served.labels(model.name, str(model.version), model.served_as).set(1)
         state.ready = True
+        if state.follower is not None:
+            state.follower.start()
         try:
             yield
         finally:
             state.ready = False
+            if state.follower is not None:
+                await run_in_threadpool(state.follower.stop)
             if state.writer is not None:
                 await run_in_threadpool(state.writer.close)
             state.close()

@@ -19,6 +19,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from loopline.deployment import shadow_request_id
 from loopline.errors import LooplineError
 from loopline.serving.errors import LogBackpressure, RequestRejected
 from loopline.serving.limits import Limits
@@ -96,6 +97,7 @@ class PredictionService:
         self.writer = writer
         self.limits = limits
         self.backpressure_timeout_s = backpressure_timeout_s
+        self._shadows: set[asyncio.Task[None]] = set()
 
     async def predict(
         self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str, request_id: str
@@ -122,6 +124,21 @@ class PredictionService:
         children.latency.observe(latency)
         children.rows.inc(len(records))
         return result.predictions
+
+    def shadow(self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str, request_id: str) -> None:
+        """Send a copy of an answered request to a shadow version, after the answer; its predictions are
+        logged under ``shadow_request_id(request_id)`` and never returned."""
+        task = asyncio.get_running_loop().create_task(
+            self._shadow(model, records, route=route, request_id=shadow_request_id(request_id)))
+        self._shadows.add(task)
+        task.add_done_callback(self._shadows.discard)
+
+    async def _shadow(self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str,
+                      request_id: str) -> None:
+        try:
+            await self.predict(model, records, route=route, request_id=request_id)
+        except LooplineError:
+            pass  # counted per version in the error metrics; a shadow never affects the client
 
     async def _log(self, writer: PredictionLogWriter, logged: LoggedRequest) -> None:
         if writer.submit(logged):

@@ -34,13 +34,19 @@ class PinnedRef:
         return f"{self.name}/{self.version}"
 
 
-def pin_refs(workspace: Workspace, refs: Sequence[str]) -> list[PinnedRef]:
-    """Resolve every reference now; ServerConfigError when two name the same model."""
+def pin_refs(workspace: Workspace, refs: Sequence[str], *, follow: bool = False) -> list[PinnedRef]:
+    """Resolve every reference now; ServerConfigError when two name the same model.
+
+    With ``follow``, an alias whose model has a deployment pins to the deployment's live
+    version (during a canary the alias already names the candidate; the live one starts).
+    """
     if not refs:
         raise ServerConfigError("no model to serve", hint="name at least one: loopline serve NAME@ALIAS")
     pinned: list[PinnedRef] = []
     for ref in refs:
         version = workspace.registry.resolve(ref)
+        if follow and "@" in ref:
+            version = _live_version(workspace, version)
         if any(p.name == version.name for p in pinned):
             raise ServerConfigError(
                 f"'{ref}' names model '{version.name}' a second time; a server serves one version per model name",
@@ -80,6 +86,24 @@ def load_models(workspace: Workspace, pinned: Sequence[PinnedRef]) -> LoadedMode
     return loaded
 
 
+def _live_version(workspace: Workspace, version: Any) -> Any:
+    from loopline.deployment import DeploymentController, InfraValidator, StoreLocation
+
+    registry = workspace.registry
+    plan = DeploymentController(registry, InfraValidator(StoreLocation.of(registry))).plan(version.name)
+    return version if plan is None else registry.get_version(version.name, plan.primary)
+
+
+def load_version(workspace: Workspace, loaded: LoadedModels, name: str, version: int) -> ServedModel:
+    """Load, compile and warm up one more version while serving (a deployment's new version)."""
+    package = workspace.registry.load(f"{name}/{version}")
+    if loaded.feature_store is None and (getattr(package, "info", None) or {}).get(INFO_KEY) is not None:
+        loaded.feature_store = open_feature_store(workspace)
+    model = ServedModel.build(name, version, package, feature_store=loaded.feature_store)
+    model.warm_up()
+    return model
+
+
 def open_feature_store(workspace: Workspace) -> Any:
     """The workspace's feature store with its online store open."""
     from loopline.features.configured import workspace_feature_store
@@ -90,4 +114,4 @@ def open_feature_store(workspace: Workspace) -> Any:
     return store.open()
 
 
-__all__ = ["LoadedModels", "PinnedRef", "load_models", "open_feature_store", "pin_refs"]
+__all__ = ["LoadedModels", "PinnedRef", "load_models", "load_version", "open_feature_store", "pin_refs"]

@@ -55,6 +55,9 @@ class ServeConfig(BaseModel):
     receive_timeout_s: float = Field(30.0, gt=0)
     graceful_timeout_s: float = Field(30.0, gt=0)
     limit_concurrency: int = Field(1000, ge=1, description="connections and tasks per worker before 503")
+    follow: bool = Field(True, description="follow the deployments of models served by alias (NAME@ALIAS)")
+    follow_interval_s: float = Field(2.0, gt=0, description="how often to look for alias moves")
+    followed: dict[str, str] = Field(default_factory=dict, description="model name -> NAME@ALIAS; set by prepare")
 
     @property
     def limits(self) -> Limits:
@@ -87,8 +90,10 @@ def prepare(config: ServeConfig) -> ServeConfig:
     with Workspace.find(config.workspace) as workspace:
         if config.needs_tokens:
             _require_active_token(workspace, config.host)
-        pinned = pin_refs(workspace, config.refs)
-    return config.model_copy(update={"workspace": str(workspace.root), "refs": [p.pinned for p in pinned]})
+        pinned = pin_refs(workspace, config.refs, follow=config.follow)
+    followed = {p.name: p.given for p in pinned if "@" in p.given} if config.follow else {}
+    return config.model_copy(update={"workspace": str(workspace.root), "refs": [p.pinned for p in pinned],
+                                     "followed": followed})
 
 
 def _require_active_token(workspace: Any, host: str) -> None:
@@ -127,14 +132,29 @@ def build_state(config: ServeConfig) -> Any:
             authenticator = TokenAuthenticator(workspace.registry.authenticate,
                                                policy=AccessPolicy(predict_role=config.predict_role))
         closers = [workspace.close, loaded.close, *([log.close] if log is not None else [])]
+        slots = ModelSlots(loaded.models)
         state = ServingState(
-            slots=ModelSlots(loaded.models), metrics=metrics, limits=config.limits, log=log, writer=writer,
+            slots=slots, metrics=metrics, limits=config.limits, log=log, writer=writer,
             authenticator=authenticator, access_log=config.access_log, on_close=closers,
+            follower=follower_for(workspace, slots, loaded, config) if config.followed else None,
         )
         return state
     finally:
         if state is None:
             workspace.close()
+
+
+def follower_for(workspace: Any, slots: Any, loaded: Any, config: ServeConfig) -> Any:
+    """The DeploymentFollower keeping ``slots`` in line with the deployments of ``config.followed``."""
+    from loopline.deployment import DeploymentController, InfraValidator, StoreLocation
+    from loopline.serving.following import DeploymentFollower
+    from loopline.serving.loading import load_version
+
+    registry = workspace.registry
+    controller = DeploymentController(registry, InfraValidator(StoreLocation.of(registry)))
+    return DeploymentFollower(slots, controller, config.followed,
+                              lambda name, version: load_version(workspace, loaded, name, version),
+                              interval_s=config.follow_interval_s)
 
 
 def app_from_environment() -> Any:
@@ -197,5 +217,5 @@ def serve_refs(workspace: Path, refs: Sequence[str], **settings: Any) -> None:
     serve(ServeConfig(workspace=str(workspace), refs=list(refs), **settings))
 
 
-__all__ = ["CONFIG_ENV", "ServeConfig", "app_from_environment", "build_state", "is_loopback", "prepare", "serve",
-           "serve_refs"]
+__all__ = ["CONFIG_ENV", "ServeConfig", "app_from_environment", "build_state", "follower_for", "is_loopback", "prepare",
+           "serve", "serve_refs"]

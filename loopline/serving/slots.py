@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from loopline.deployment.split import TrafficSplit
 from loopline.errors import did_you_mean
 from loopline.serving.errors import ModelNotServed, RequestRejected
 from loopline.serving.served import ServedModel
@@ -22,15 +23,21 @@ from loopline.serving.served import ServedModel
 @dataclass(frozen=True)
 class Routing:
     """Who answers requests for one model name. ``choose`` takes the request's routing key (an
-    entity key, when there is one) so that a traffic split can keep a key on one version."""
+    entity key, when there is one) so that a canary's traffic split keeps a key on one version;
+    a ``shadow`` gets a copy of each request and its answers are never returned."""
 
     primary: ServedModel
+    canary: ServedModel | None = None
+    split: TrafficSplit | None = None
+    shadow: ServedModel | None = None
 
     def choose(self, key: str | None = None) -> ServedModel:
+        if self.canary is not None and self.split is not None and self.split.to_candidate(key):
+            return self.canary
         return self.primary
 
     def models(self) -> tuple[ServedModel, ...]:
-        return (self.primary,)
+        return tuple(m for m in (self.primary, self.canary, self.shadow) if m is not None)
 
 
 class ModelSlot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from loopline.metadata.predictions import PredictionLog
 from loopline.serving.auth import TokenAuthenticator
@@ -26,6 +27,7 @@ class ServingState:
     authenticator: TokenAuthenticator | None = None
     access_log: bool = True
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    follower: Any = None  # a DeploymentFollower: started and stopped with the app
     ready: bool = False
     service: PredictionService = field(init=False)
 

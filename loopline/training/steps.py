@@ -203,7 +203,12 @@ def _with_derived_columns(schema: Any, train: Any, columns: Sequence[str], targe
     if not derived:
         return schema
     inferred = infer_schema(train[derived], label=None)
-    return dataclasses.replace(schema, columns=(*schema.columns, *inferred.columns))
+    # Derived values (lags, rolling means) move with the world: keep their type and sign, not
+    # the training window's upper bound, or growing demand would be refused at serving time.
+    opened = tuple(
+        dataclasses.replace(c, max=None, min=0.0 if c.min is not None and c.min >= 0 else None) for c in inferred.columns
+    )
+    return dataclasses.replace(schema, columns=(*schema.columns, *opened))
 
 
 def _fitted_features(model: Any) -> list[str] | None:

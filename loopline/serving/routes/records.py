@@ -13,8 +13,7 @@ from loopline.serving.inference import reject_if_not_records
 from loopline.serving.limits import parse_json, read_body
 from loopline.serving.middleware import request_id_of
 from loopline.serving.responses import json_response
-from loopline.serving.routes.common import count_refusal, json_body, state_of
-from loopline.serving.served import ServedModel
+from loopline.serving.routes.common import Choice, choose, count_refusal, json_body, state_of
 from loopline.serving.state import ServingState
 
 router = APIRouter()
@@ -28,7 +27,7 @@ async def predict(request: Request) -> Response:
     if not isinstance(body, dict):
         raise RequestRejected(f"the body must be a JSON object with 'records', got {type(body).__name__}",
                               hint='send {"records": [{"field": value, ...}]}')
-    model = _model(state, body.get("model"))
+    model, shadow = _model(state, body.get("model"), request, body.get("records"))
     try:
         unknown = sorted(set(body) - {"records", "model"})
         if unknown:
@@ -41,6 +40,8 @@ async def predict(request: Request) -> Response:
         raise
     request_id = request_id_of(request.scope)
     predictions = await state.service.predict(model, records, route="predict", request_id=request_id)
+    if shadow is not None:
+        state.service.shadow(shadow, records, route="predict", request_id=request_id)
     return json_response({"model": model.name, "version": model.version, "request_id": request_id,
                           "predictions": predictions})
 
@@ -49,7 +50,7 @@ async def predict(request: Request) -> Response:
 async def invocations(request: Request) -> Response:
     """MLflow's scoring route: JSON (dataframe_split, dataframe_records, instances, inputs) or CSV."""
     state = state_of(request)
-    model = _model(state, request.query_params.get("model"))
+    model, shadow = _model(state, request.query_params.get("model"), request)
     try:
         kind = protocol_mlflow.content_kind(request.headers.get("content-type"))
         body = await read_body(request, state.limits)
@@ -61,8 +62,10 @@ async def invocations(request: Request) -> Response:
     except LooplineError as exc:
         count_refusal(state, model, "invocations", exc)
         raise
-    predictions = await state.service.predict(model, records, route="invocations",
-                                              request_id=request_id_of(request.scope))
+    request_id = request_id_of(request.scope)
+    predictions = await state.service.predict(model, records, route="invocations", request_id=request_id)
+    if shadow is not None:
+        state.service.shadow(shadow, records, route="invocations", request_id=request_id)
     return json_response({"predictions": predictions})
 
 
@@ -72,12 +75,10 @@ async def ping() -> Response:
     return json_response({"status": "ok"})
 
 
-def _model(state: ServingState, name: object) -> ServedModel:
-    if name is None:
-        return state.slots.only().choose()
-    if not isinstance(name, str):
+def _model(state: ServingState, name: object, request: Request, records: object = None) -> Choice:
+    if name is not None and not isinstance(name, str):
         raise RequestRejected(f"'model' must be a model name, got {name!r}")
-    return state.slots[name].choose()
+    return choose(state, name, request, records)
 
 
 __all__ = ["router"]

@@ -12,7 +12,7 @@ from loopline.serving.errors import ModelNotServed
 from loopline.serving.middleware import request_id_of
 from loopline.serving.protocol_v2 import decode_infer_request, encode_infer_response
 from loopline.serving.responses import json_response
-from loopline.serving.routes.common import count_refusal, json_body, state_of
+from loopline.serving.routes.common import choose, count_refusal, json_body, state_of
 from loopline.serving.served import ServedModel
 from loopline.serving.state import ServingState
 
@@ -76,7 +76,11 @@ async def infer_version(request: Request, name: str, version: str) -> Response:
 
 async def _infer(request: Request, name: str, version: str | None) -> Response:
     state = state_of(request)
-    model = _pick(state, name, version)
+    shadow = None
+    if version is None:
+        model, shadow = choose(state, name, request)
+    else:
+        model = _pick(state, name, version)
     try:
         decoded = decode_infer_request(await json_body(request, state), model.signature)
     except LooplineError as exc:
@@ -84,6 +88,8 @@ async def _infer(request: Request, name: str, version: str | None) -> Response:
         raise
     request_id = request_id_of(request.scope)
     predictions = await state.service.predict(model, decoded.records, route=ROUTE, request_id=request_id)
+    if shadow is not None:
+        state.service.shadow(shadow, decoded.records, route=ROUTE, request_id=request_id)
     return json_response(encode_infer_response(
         model=model.name, version=model.version, request_id=decoded.id or request_id,
         output_name=model.signature.output_name, predictions=predictions,
