@@ -3,16 +3,12 @@ artifact folder), and a fresh PostgreSQL schema when LOOPLINE_TEST_POSTGRES_URL 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from loopline.workspace import Workspace
-
-POSTGRES_ENV = "LOOPLINE_TEST_POSTGRES_URL"
 
 
 @pytest.fixture
@@ -34,24 +30,3 @@ def make_workspace(tmp_path: Path) -> Iterator[Callable[[str], Workspace]]:
     for workspace in opened:
         workspace.close()
 
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose search_path is a new, empty schema; the schema is dropped afterwards."""
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    schema = f"loopline_catalog_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

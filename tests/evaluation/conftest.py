@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 from evaluation_helpers import FEATURES, TARGET
-from threadpoolctl import threadpool_limits
-
-from loopline.examples.bikes import data_path
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_thread() -> Iterator[None]:
-    import sklearn.ensemble  # noqa: F401 - loads the OpenMP runtime, so that the limit reaches it
-
-    with threadpool_limits(limits=1):
-        yield
-
-
-@pytest.fixture(scope="session")
-def bikes() -> pd.DataFrame:
-    return pd.read_csv(data_path())
+def _one_thread(single_thread_pools: None) -> None:
+    """Every test here runs with native thread pools at one thread."""
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from conftest import occupancy, station
+from feature_helpers import occupancy, station
 
 from loopline.features import (
     Feature,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import availability_view, occupancy, station, station_repository, station_rows
+from feature_helpers import availability_view, occupancy, station, station_repository, station_rows
 
 from loopline.errors import InvalidInputError
 from loopline.features import (

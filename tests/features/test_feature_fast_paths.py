@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
-from conftest import station
+from feature_helpers import station
 
 from loopline.features import (
     Entity,

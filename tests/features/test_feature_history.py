@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import availability_view, station, station_repository
+from feature_helpers import availability_view, station, station_repository
 
 from loopline.errors import NotFoundError
 from loopline.features import FeatureHistory, FeatureRepository, FeatureStore

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import availability_view, station, station_repository
+from feature_helpers import availability_view, station, station_repository
 
 from loopline.features import (
     Entity,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import availability_view, station_repository, station_rows
+from feature_helpers import availability_view, station_repository, station_rows
 
 from loopline.features import (
     FeatureRepository,

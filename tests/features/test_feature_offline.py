@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import availability_view, station, station_repository, station_rows
+from feature_helpers import availability_view, station, station_repository, station_rows
 
 from loopline.features import (
     Feature,

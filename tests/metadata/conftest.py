@@ -4,53 +4,13 @@ when LOOPLINE_TEST_POSTGRES_URL is set, on PostgreSQL, each test in a database o
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from loopline.metadata import MetadataStore, MetricPoint, NewArtifact
-
-POSTGRES_ENV = "LOOPLINE_TEST_POSTGRES_URL"
-
-
-def _postgres_base_url() -> str | None:
-    return os.environ.get(POSTGRES_ENV) or None
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose search_path is a new, empty schema; the schema is dropped afterwards."""
-    base = _postgres_base_url()
-    if base is None:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    schema = f"loopline_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'meta' / 'metadata.db'}"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """The same contract, on every database the store supports."""
-    return request.getfixturevalue(f"{request.param}_url")
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from serving_helpers import cancer_record
 
 
 @pytest.fixture
-def logged_server(start_server, cancer_model, sqlite_log_url):
-    return start_server([cancer_model], log_url=sqlite_log_url)
+def logged_server(start_server, cancer_model, sqlite_url):
+    return start_server([cancer_model], log_url=sqlite_url)
 
 
 def test_feedback_for_one_prediction_and_for_every_record_of_a_batch(logged_server) -> None:

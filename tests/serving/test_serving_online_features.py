@@ -68,9 +68,9 @@ def package() -> ModelPackage:
 
 
 @pytest.fixture
-def client(start_server, package: ModelPackage, feature_store: FeatureStore, sqlite_log_url: str):
+def client(start_server, package: ModelPackage, feature_store: FeatureStore, sqlite_url: str):
     model = ServedModel.build("shops", 2, package, feature_store=feature_store)
-    return start_server([model], log_url=sqlite_log_url)
+    return start_server([model], log_url=sqlite_url)
 
 
 def direct(package: ModelPackage, **values: float) -> float:

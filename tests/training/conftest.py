@@ -1,4 +1,4 @@
-"""Fixtures of the training tests: the bundled bike data, small time-ordered splits, real stores.
+"""Fixtures of the training tests: small time-ordered splits of the bike data, real stores.
 
 Native thread pools are limited to one thread: the fits here are small, and on a busy
 machine OpenMP threads waiting for each other cost far more than they gain.
@@ -11,24 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 
 from loopline.artifacts import ArtifactStore
-from loopline.examples.bikes import data_path
 from loopline.metadata import MetadataStore
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_thread() -> Iterator[None]:
-    import sklearn.ensemble  # noqa: F401 - loads the OpenMP runtime, so that the limit reaches it
-
-    with threadpool_limits(limits=1):
-        yield
-
-
-@pytest.fixture(scope="session")
-def bikes() -> pd.DataFrame:
-    return pd.read_csv(data_path())
+def _one_thread(single_thread_pools: None) -> None:
+    """Every test here runs with native thread pools at one thread."""
 
 
 @pytest.fixture(scope="session")

@@ -181,3 +181,19 @@ def test_bounds_read_from_file_statistics_skip_nan_and_infinity(tmp_path: Path) 
     with open_data(path) as opened:
         bad = profile_opened(opened, distributions=False).column("bad").numeric
     assert (bad.min, bad.max, bad.nan, bad.inf) == (None, None, 4, 2)
+
+
+@pytest.mark.parametrize("integers", [False, True])
+def test_large_sample_ks_is_scipys_bit_for_bit(integers: bool) -> None:
+    from scipy import stats
+
+    from loopline.validation.measures import KS_EXACT_MAX, ks_two_sample
+
+    n, m = KS_EXACT_MAX + 5000, KS_EXACT_MAX + 1
+    if integers:  # many ties
+        u, v = np.sort(RNG.poisson(30, n).astype(float)), np.sort(RNG.poisson(30.3, m).astype(float))
+    else:
+        u, v = np.sort(RNG.normal(0, 1, n)), np.sort(RNG.normal(0.02, 1, m))
+    want = stats.ks_2samp(u, v)
+    assert ks_two_sample(u, v) == (want.statistic, want.pvalue)
+    assert ks_two_sample(v, u) == (stats.ks_2samp(v, u).statistic, stats.ks_2samp(v, u).pvalue)
