@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -51,16 +54,29 @@ def test_unknown_names_get_suggestions() -> None:
 @pytest.mark.parametrize(
     ("path", "extra"), [("lightgbm.LGBMRegressor", "lightgbm"), ("xgboost.XGBRegressor", "xgboost")]
 )
-def test_an_estimator_from_a_missing_extra_names_the_extra(path: str, extra: str) -> None:
-    try:
-        __import__(extra)
-    except ImportError:
-        pass
-    else:
-        pytest.skip(f"{extra} is installed here")
+def test_an_estimator_from_a_missing_extra_names_the_extra(
+    path: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, extra, None)  # as if the extra were not installed
     with pytest.raises(MissingExtraError, match=f"needs the '{extra}' package") as info:
         build_estimator(parse_estimator(path))
     assert info.value.hint == f"pip install 'loopline[{extra}]'"
+
+
+def test_lightgbm_trains_through_the_same_path_and_a_seed_makes_it_repeatable() -> None:
+    pytest.importorskip("lightgbm")
+    from loopline.training import train
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(400, 3)), columns=["a", "b", "c"])
+    frame["y"] = 3 * frame["a"] - frame["b"] + rng.normal(scale=0.1, size=400)
+    spec = "lightgbm.LGBMRegressor(n_estimators=30, subsample=0.8, subsample_freq=1, verbose=-1)"
+    first, record = train(frame, estimator=spec, target="y", seed=3)
+    second, _ = train(frame, estimator=spec, target="y", seed=3)
+    assert type(first).__module__.startswith("lightgbm")
+    assert list(record.features) == ["a", "b", "c"]
+    np.testing.assert_array_equal(first.predict(frame[["a", "b", "c"]]), second.predict(frame[["a", "b", "c"]]))
+    assert np.corrcoef(first.predict(frame[["a", "b", "c"]]), frame["y"])[0, 1] > 0.9
 
 
 def test_the_seed_goes_to_random_state_unless_set() -> None:
