@@ -49,8 +49,8 @@ def build(rules: dict):
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
-    batch = context.data_sources.add_pandas("bench").add_dataframe_asset(name="frame").add_batch_definition_whole_dataframe(
-        "all")
+    asset = context.data_sources.add_pandas("bench").add_dataframe_asset(name="frame")
+    batch = asset.add_batch_definition_whole_dataframe("all")
     suite = context.suites.add(gx.ExpectationSuite(name="rules"))
     for expectation in expectations(rules):
         suite.add_expectation(expectation)
