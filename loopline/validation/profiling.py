@@ -102,7 +102,6 @@ def _profile_opened(
     grids = _reference_grids(reference) if distributions else {}
     first = _first_pass(opened, grids, duplicates, distributions)
     second = _second_pass(opened, first, bins if distributions else None)
-    second.top = _top_values_pass(opened, second.stats)
     columns = tuple(_column_profile(col, first, second, grids, opened) for col in opened.columns)
     return Profile(rows=first.rows, columns=columns, duplicate_rows=first.duplicates, source=opened.description)
 
@@ -263,7 +262,8 @@ def _second_pass(opened: OpenedData, first: _FirstPass, bins: int | None) -> _Se
             else:
                 select.add(col.name, "candidates", f"approx_top_k({s}, {TOP_K})")
                 select.add(col.name, "numeric_like", f"count(TRY_CAST({s} AS DOUBLE))")
-    return _SecondPass(grids=grids, stats=select.run(opened))
+    row = select.run(opened)
+    return _SecondPass(grids=grids, stats=row, top=_top_values_pass(opened, row))
 
 
 def _top_values_pass(opened: OpenedData, second: _Row) -> dict[str, dict[str, int]]:
