@@ -348,8 +348,7 @@ def settings_from_mapping(raw: Mapping[str, Any], *, source: str, environ: Mappi
 
 
 def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    sections = {name for name, field in Settings.model_fields.items()
-                if name not in ("datasets", "parameters", "monitors")}
+    sections = {name for name, field in Settings.model_fields.items() if name not in ("datasets", "parameters")}
     for var, value in environ.items():
         if not var.startswith("LOOPLINE_"):
             continue

@@ -4,7 +4,7 @@ Before any version goes live, ``InfraValidator.check`` loads it in a separate pr
 (so a package that crashes, hangs or leaks cannot hurt the server or the caller) and
 sends it single-record requests drawn from its training data (the package's
 ``sample_input``), then one batch of them. The version passes when every request gets
-one finite answer per record and the slowest single-record answer (after one warm-up)
+one finite answer per record and the median single-record answer (after one warm-up)
 stays within ``latency_budget_ms``. The whole probe must finish within ``timeout_s``.
 The result says why a version failed; the controller records it.
 """

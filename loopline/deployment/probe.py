@@ -38,15 +38,18 @@ def probe(registry: Any, ref: str, *, requests: int, latency_budget_ms: float) -
     if problem:
         return {"passed": False, "reason": f"{ref} answered a batch of {len(rows)} sample records wrongly: {problem}"}
     latencies.sort()
+    # The typical answer is judged, not the slowest: on a shared machine one request can wait for
+    # the scheduler, while a model that is too slow is slow on every request.
+    median = latencies[len(latencies) // 2]
     figures = {"requests": len(latencies), "load_ms": round(load_ms, 2), "budget_ms": latency_budget_ms,
-               "p50_ms": round(latencies[len(latencies) // 2], 3), "max_ms": round(latencies[-1], 3)}
-    if latencies[-1] > latency_budget_ms:
+               "p50_ms": round(median, 3), "max_ms": round(latencies[-1], 3)}
+    if median > latency_budget_ms:
         return {"passed": False, **figures,
-                "reason": f"{ref} took {latencies[-1]:.1f} ms to answer one sample record; "
+                "reason": f"{ref} took {median:.1f} ms (median of {len(latencies)}) to answer one sample record; "
                           f"the budget is {latency_budget_ms:g} ms"}
     return {"passed": True, **figures,
-            "reason": f"{ref} answered {len(latencies)} sample requests, slowest {latencies[-1]:.1f} ms "
-                      f"(budget {latency_budget_ms:g} ms)"}
+            "reason": f"{ref} answered {len(latencies)} sample requests, median {median:.1f} ms, "
+                      f"slowest {latencies[-1]:.1f} ms (budget {latency_budget_ms:g} ms)"}
 
 
 def _answer_problem(answer: Any, rows: int) -> str | None:

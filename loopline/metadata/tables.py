@@ -351,11 +351,69 @@ deployment_rollouts = Table(
     Column("finished_at", UTCDateTime()),
 )
 
+# -- monitoring -----------------------------------------------------------------------------
+
+monitor_windows = Table(
+    "monitor_windows",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("monitor", String(255), nullable=False),
+    Column("model", String(255), nullable=False),
+    Column("window_key", String(64), nullable=False),  # the window's start, or its block of requests
+    Column("window_start", UTCDateTime(), nullable=False),
+    Column("window_end", UTCDateTime(), nullable=False),
+    Column("first_id", BigInteger),  # the window's first and last prediction ids
+    Column("last_id", BigInteger),
+    Column("rows", Integer, nullable=False),
+    Column("labelled", Integer, nullable=False),
+    Column("complete", Integer, nullable=False),  # 1 once no later prediction can fall in the window
+    Column("metrics", JsonDocument, nullable=False),  # flat name -> number (null: not enough data)
+    Column("details", JsonDocument, nullable=False),  # per measure: verdict and the numbers behind it
+    Column("computed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("monitor", "window_key"),
+    Index(None, "monitor", "window_start"),
+)
+
+alert_states = Table(
+    "alert_states",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("rule", String(255), nullable=False, unique=True),
+    Column("monitor", String(255), nullable=False),
+    Column("state", String(16), nullable=False),  # firing | resolved
+    Column("streak", Integer, nullable=False),  # consecutive judged windows over the threshold
+    Column("as_of_start", UTCDateTime()),  # the last window judged
+    Column("as_of_key", String(64)),
+    Column("revision", Integer, nullable=False),  # compare-and-set token
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),  # consumers poll with id > their cursor
+    Column("rule", String(255), nullable=False),
+    Column("monitor", String(255), nullable=False),
+    Column("model", String(255), nullable=False),
+    Column("state", String(16), nullable=False),  # firing | resolved
+    Column("window_key", String(64), nullable=False),
+    Column("window_start", UTCDateTime(), nullable=False),
+    Column("metric", String(255), nullable=False),
+    Column("value", Float),
+    Column("threshold", Float, nullable=False),
+    Column("evidence", JsonDocument, nullable=False),
+    Column("deliveries", JsonDocument),  # what each channel answered
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("rule", "window_key", "state"),
+)
+
 __all__ = [
     "NAMING_CONVENTION",
     "Id",
     "JsonDocument",
     "UTCDateTime",
+    "alert_events",
+    "alert_states",
     "alias_moves",
     "api_tokens",
     "artifacts",
@@ -372,6 +430,7 @@ __all__ = [
     "model_aliases",
     "model_approvals",
     "model_versions",
+    "monitor_windows",
     "prediction_feedback",
     "predictions",
     "registered_models",
