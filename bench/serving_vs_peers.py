@@ -47,7 +47,6 @@ from pathlib import Path
 import _harness
 
 CONCURRENCY = (1, 8, 32)
-REPO = _harness.BENCH_DIR.parent
 LOOPLINE_CLI = Path(sys.executable).with_name("loopline")
 
 
@@ -165,11 +164,16 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def worker_peaks_mb(server: Server) -> list[float]:
-    """Peak RSS of each worker: the leaves of the server's process tree (the server itself when alone)."""
-    tree = process_tree(server.process.pid)
-    leaves = [p for p in tree if not any((Path(f"/proc/{p}/task") / t / "children").read_text().split()
-                                         for t in os.listdir(f"/proc/{p}/task"))]
-    return [peak_rss_mb(p) for p in leaves]
+    """Peak RSS of each worker: the leaves of the server's process tree (the server itself when alone).
+
+    multiprocessing's resource tracker is a leaf too, but it serves no request.
+    """
+    peaks = []
+    for pid in process_tree(server.process.pid):
+        if process_tree(pid) != [pid] or b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            continue
+        peaks.append(peak_rss_mb(pid))
+    return peaks
 
 
 WRK_SCRIPT = """wrk.method = "POST"
@@ -184,7 +188,7 @@ end
 """
 
 
-def run_wrk(server: Server, connections: int, seconds: float, folder: Path) -> dict:
+def run_wrk(server: Server, connections: int, seconds: int, folder: Path) -> dict:
     """One wrk run against ``server``; its JSON summary (requests/s, p50/p99 in ms)."""
     script = folder / f"{server.name}.lua"
     script.write_text(WRK_SCRIPT.format(body=server.body))
@@ -216,17 +220,15 @@ def build_servers(folder: Path, features) -> list[Server]:
     record = {k: float(v) for k, v in features.iloc[0].items()}
     loopline_body = json.dumps({"records": [record]})
     mlflow_body = json.dumps({"dataframe_records": [record]})
+    mlflow_port, bare_port = free_port(), free_port()
     servers = [
         Server("mlflow", [str(_harness.peer_python("mlflow")), str(_harness.PEERS_DIR / "mlflow_serve.py"),
                           "--out", str(folder / "mlflow.json"), "--folder", str(folder / "mlflow"),
-                          "--port", str(free_port())],
-               0, "/ping", "/invocations", mlflow_body, folder),
-        Server("bare", [sys.executable, str(_harness.PEERS_DIR / "bare_fastapi.py"), "--port", "0"],
-               0, "/health", "/predict", loopline_body, folder),
+                          "--port", str(mlflow_port)],
+               mlflow_port, "/ping", "/invocations", mlflow_body, folder),
+        Server("bare", [sys.executable, str(_harness.PEERS_DIR / "bare_fastapi.py"), "--port", str(bare_port)],
+               bare_port, "/health", "/predict", loopline_body, folder),
     ]
-    servers[0].port = int(servers[0].command[-1])
-    servers[1].port = free_port()
-    servers[1].command[-1] = str(servers[1].port)
     for name, extra, logged in (("loopline", [], True), ("loopline-2w", ["--workers", "2"], True),
                                 ("loopline-nolog", ["--no-prediction-log"], False)):
         workspace = make_workspace(folder / name, cancer_package())
@@ -272,7 +274,7 @@ def batch(rows: int, folder: Path, repeat: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="seconds of load per point")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds of load per point")
     parser.add_argument("--rounds", type=int, default=1, help="rounds over every server and concurrency")
     parser.add_argument("--batch-rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="timed batch repetitions")

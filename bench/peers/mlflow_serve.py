@@ -47,8 +47,9 @@ def main() -> None:
     cli = Path(sys.executable).with_name("mlflow")
     command = [str(cli), "models", "serve", "-m", str(path), "--env-manager", "local",
                "--host", "127.0.0.1", "--port", str(args.port)]
+    environment = {**os.environ, "PATH": f"{cli.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     sys.stdout.flush()
-    os.execv(command[0], command)
+    os.execve(command[0], command, environment)  # MLflow starts uvicorn by name: the venv must be on PATH
 
 
 if __name__ == "__main__":

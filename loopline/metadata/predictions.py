@@ -22,13 +22,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Text, and_, bindparam, cast, func, select, tuple_
-from sqlalchemy.exc import OperationalError
 
 from loopline.errors import InvalidInputError, NotFoundError
 from loopline.metadata import tables
-from loopline.metadata.engine import Database, redacted
-from loopline.metadata.errors import StoreNotOpen, StoreUnavailable
-from loopline.metadata.migrate import ensure_schema
+from loopline.metadata.opened import OpenedStore
 from loopline.metadata.validate import require_name
 
 MAX_FEEDBACK_ITEMS = 10_000
@@ -106,49 +103,10 @@ def plain_json(value: Any) -> Any:
     return str(value)
 
 
-class PredictionLog:
+class PredictionLog(OpenedStore):
     """Append predictions and feedback; read them back. Each call is one transaction."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._db = Database(url)
-        self._open = False
-
-    def open(self) -> PredictionLog:
-        if self._open:
-            return self
-        self._db.open()
-        try:
-            ensure_schema(self._db)
-        except OperationalError as error:
-            self._db.close()
-            raise StoreUnavailable(
-                f"cannot open the prediction log in {redacted(self.url)}: {str(error.orig).strip()}",
-                hint="check that the database server is running and that metadata.url in loopline.toml is right",
-            ) from error
-        except BaseException:
-            self._db.close()
-            raise
-        self._open = True
-        return self
-
-    def close(self) -> None:
-        self._open = False
-        self._db.close()
-
-    def __enter__(self) -> PredictionLog:
-        return self.open()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"PredictionLog({redacted(self.url)!r}){'' if self._open else ' (closed)'}"
-
-    def _require_open(self) -> Database:
-        if not self._open:
-            raise StoreNotOpen(f"the prediction log {redacted(self.url)} is not open", hint="call open() first")
-        return self._db
+    label = "prediction log"
 
     # -- writing ---------------------------------------------------------------------------
 

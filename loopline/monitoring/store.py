@@ -17,13 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
-from sqlalchemy.exc import OperationalError
 
 from loopline.errors import ConflictError, InvalidInputError
 from loopline.metadata import tables
-from loopline.metadata.engine import Database, redacted
-from loopline.metadata.errors import StoreNotOpen, StoreUnavailable
-from loopline.metadata.migrate import ensure_schema
+from loopline.metadata.opened import OpenedStore
 from loopline.metadata.predictions import plain_json
 from loopline.monitoring.records import AlertEvent, AlertState
 from loopline.monitoring.results import WindowResult
@@ -32,46 +29,10 @@ MAX_PAGE = 100_000
 SAVE_ATTEMPTS = 3
 
 
-class MonitorStore:
+class MonitorStore(OpenedStore):
     """Windows of every monitor, and the state and events of every alert rule."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._db = Database(url)
-        self._open = False
-
-    def open(self) -> MonitorStore:
-        if self._open:
-            return self
-        self._db.open()
-        try:
-            ensure_schema(self._db)
-        except OperationalError as error:
-            self._db.close()
-            raise StoreUnavailable(
-                f"cannot open the monitor store in {redacted(self.url)}: {str(error.orig).strip()}",
-                hint="check that the database server is running and that metadata.url in loopline.toml is right",
-            ) from error
-        except BaseException:
-            self._db.close()
-            raise
-        self._open = True
-        return self
-
-    def close(self) -> None:
-        self._open = False
-        self._db.close()
-
-    def __enter__(self) -> MonitorStore:
-        return self.open()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _require_open(self) -> Database:
-        if not self._open:
-            raise StoreNotOpen(f"the monitor store {redacted(self.url)} is not open", hint="call open() first")
-        return self._db
+    label = "monitor store"
 
     # -- windows ---------------------------------------------------------------------------
 
