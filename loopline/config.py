@@ -297,6 +297,40 @@ class AlertsSection(_Section):
     channels: dict[str, ChannelSection] = {}
 
 
+TRIGGER_KINDS = ("schedule", "new_data", "alert", "manual")
+
+
+class TriggerSection(_Section):
+    """A rule that starts ``pipeline`` with ``params`` (``[triggers.NAME]``): on a ``cron`` schedule,
+    when new files match ``path``/``glob`` or new rows appear in ``table`` (by its increasing
+    ``column``; read from ``url``, default the metadata database), when alert ``rule`` fires (any rule
+    if empty), or only by hand (``manual``). No two firings come closer than ``cooldown_s``."""
+
+    kind: Literal["schedule", "new_data", "alert", "manual"]
+    pipeline: str
+    params: dict[str, Any] = {}
+    cron: str | None = None
+    path: str | None = None
+    glob: str = "*"
+    table: str | None = None
+    column: str = "id"
+    url: str | None = None
+    rule: str | None = None
+    cooldown_s: float = Field(0.0, ge=0, le=365 * 86400)
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> TriggerSection:
+        if self.kind == "schedule" and not self.cron:
+            raise ValueError("a schedule trigger needs cron = \"m h dom mon dow\", e.g. \"0 3 * * *\"")
+        if self.kind == "new_data" and (self.path is None) == (self.table is None):
+            raise ValueError("a new_data trigger needs path = \"folder\" (new files) or table = \"name\" (new rows)")
+        for key in ("table", "column"):
+            value = getattr(self, key)
+            if value is not None and not _TABLE_NAME.match(value):
+                raise ValueError(f"{key} {value!r} is not a plain SQL name")
+        return self
+
+
 class Settings(_Section):
     """Everything ``loopline.toml`` can say. Unknown sections and keys are refused."""
 
@@ -313,6 +347,7 @@ class Settings(_Section):
     scoping: ScopingSection = ScopingSection()
     monitors: dict[str, MonitorSection] = {}
     alerts: AlertsSection = AlertsSection()
+    triggers: dict[str, TriggerSection] = {}
 
     @model_validator(mode="after")
     def _sections_as_parameters(self) -> Settings:
@@ -443,7 +478,9 @@ __all__ = [
     "SearchDimension",
     "Settings",
     "SliceBucket",
+    "TRIGGER_KINDS",
     "TrainingSection",
+    "TriggerSection",
     "TuningSection",
     "load_settings",
     "resolve_artifact_root",

@@ -49,12 +49,12 @@ def _register() -> None:
     if app.registered_commands or app.registered_groups:
         return  # already registered (run() may be called many times in one process)
     from loopline.cli import (
-        audit, data, demo, deploy, features, init, lineage, models, monitor, pipelines, predict, runs, serve, users,
+        agent, audit, data, demo, deploy, features, init, lineage, models, monitor, pipelines, predict, runs, serve, users,
         validation,
     )
 
     for module in (init, runs, lineage, pipelines, data, features, validation, models, users, audit, serve, predict,
-                   deploy, monitor, demo):
+                   deploy, monitor, demo, agent):
         module.register(app)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, inspect, text
 from loopline.metadata.engine import Database, parse_database_url, sqlite_file
 from loopline.metadata.errors import SchemaVersionError
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 VERSION_TABLE = "alembic_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _ADVISORY_LOCK_KEY = 7_301_942_118_553  # arbitrary; the same for every Loopline database

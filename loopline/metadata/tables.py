@@ -407,11 +407,55 @@ alert_events = Table(
     UniqueConstraint("rule", "window_key", "state"),
 )
 
+# -- triggers and the agent's lease ---------------------------------------------------------
+
+trigger_states = Table(
+    "trigger_states",
+    metadata_obj,
+    Column("trigger", String(255), primary_key=True),
+    Column("cursor", JsonDocument, nullable=False),  # what the trigger has seen: files, a row or event id, a time
+    Column("last_fired_at", UTCDateTime()),  # the cooldown counts from here
+    Column("revision", Integer, nullable=False),  # compare-and-set token
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+trigger_firings = Table(
+    "trigger_firings",
+    metadata_obj,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("trigger", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("dedup_key", String(255), nullable=False),  # the same firing can be recorded once only
+    Column("reason", Text, nullable=False),
+    Column("details", JsonDocument, nullable=False),
+    Column("pipeline", String(255), nullable=False),
+    Column("params", JsonDocument, nullable=False),
+    Column("status", String(16), nullable=False),  # started | succeeded | failed
+    Column("run_id", BigInteger),  # the pipeline run the firing started, once known
+    Column("error", Text),
+    Column("fired_by", String(255), nullable=False),  # the agent (lease holder) or the user
+    Column("fired_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    UniqueConstraint("trigger", "dedup_key"),
+    Index(None, "trigger", "fired_at"),
+)
+
+agent_leases = Table(
+    "agent_leases",
+    metadata_obj,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("term", Integer, nullable=False),  # bumped whenever the lease changes hands: a fencing token
+    Column("acquired_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
 __all__ = [
     "NAMING_CONVENTION",
     "Id",
     "JsonDocument",
     "UTCDateTime",
+    "agent_leases",
     "alert_events",
     "alert_states",
     "alias_moves",
@@ -435,5 +479,7 @@ __all__ = [
     "predictions",
     "registered_models",
     "runs",
+    "trigger_firings",
+    "trigger_states",
     "users",
 ]
