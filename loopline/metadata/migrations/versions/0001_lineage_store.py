@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from loopline.metadata.migrations.column_types import Id, Json, Stamp
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-
-
-def Stamp() -> sa.DateTime:
-    return sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -11,17 +11,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from loopline.metadata.migrations.column_types import Id, Stamp
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 GENESIS_HASH = "0" * 64  # the "previous hash" of the first audit event
-
-
-def Stamp() -> sa.DateTime:
-    return sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:

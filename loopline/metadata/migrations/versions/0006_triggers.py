@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from loopline.metadata.migrations.column_types import Id, Json, Stamp
 
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
-
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-
-
-def Stamp() -> sa.DateTime:
-    return sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
