@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -216,10 +217,29 @@ class AliasPolicy(_Section):
     promoter_role: Role = Field("developer", description="the weakest role that may promote to this alias")
     after_alias: str = Field("", description="the version must have been behind this alias before (e.g. staging)")
     allow_self_approval: bool = Field(False, description="whether the user who registered a version may approve it")
+    auto_promote: bool | None = Field(
+        None, description="whether continuous delivery moves the alias without a person (default: only 'staging')")
+    auto_rollback: bool = Field(False, description="roll the alias back when the version does worse once live")
+    rollback_windows: int = Field(7, ge=1, le=1000, description="judged monitor windows of each version compared")
+    rollback_max_worsening: float = Field(
+        0.25, ge=0, description="largest relative worsening of the performance metric before a rollback")
+    rollback_max_error_rate: float = Field(0.05, ge=0, le=1, description="largest error rate of a live version")
+    rollback_max_latency_p99_ms: float | None = Field(None, gt=0, description="largest p99 latency of a live version")
+
+    def promotes_automatically(self, alias: str) -> bool:
+        """Whether continuous delivery may move ``alias`` by itself: as set, else only for ``staging``."""
+        return alias == "staging" if self.auto_promote is None else self.auto_promote
 
 
 class RegistrySection(_Section):
     policies: dict[str, AliasPolicy] = {}
+
+
+class DeliverySection(_Section):
+    """Continuous delivery (``[delivery]``): after a run registers a version, the ``promote_model`` step
+    moves it through ``promote_to`` in order, as far as each alias's policy lets it go by itself."""
+
+    promote_to: list[str] | None = Field(None, description="aliases to move a new version through, in order")
 
 
 class ScopingSection(_Section):
@@ -328,6 +348,13 @@ class TriggerSection(_Section):
             value = getattr(self, key)
             if value is not None and not _TABLE_NAME.match(value):
                 raise ValueError(f"{key} {value!r} is not a plain SQL name")
+        for key, value in self.params.items():
+            if isinstance(value, str) and "{" in value:
+                try:
+                    value.format(fired_at=datetime.now(UTC))
+                except (KeyError, IndexError, ValueError, AttributeError) as exc:
+                    raise ValueError(f"params.{key} = {value!r}: the only placeholder is {{fired_at}}, with an "
+                                     f"optional strftime format such as {{fired_at:%Y-%m-%d}} ({exc})") from None
         return self
 
 
@@ -348,16 +375,22 @@ class Settings(_Section):
     monitors: dict[str, MonitorSection] = {}
     alerts: AlertsSection = AlertsSection()
     triggers: dict[str, TriggerSection] = {}
+    delivery: DeliverySection = DeliverySection()
 
     @model_validator(mode="after")
     def _sections_as_parameters(self) -> Settings:
-        """Keys set in [training], [training.tuning] and [evaluation] become bare parameters (every
+        """Keys set in [training], [training.tuning], [evaluation] and [delivery] become bare parameters (every
         step with a parameter of that name gets the value), so they are recorded with each run and
         take part in cache keys like any parameter; a key in [parameters] wins."""
         defaults: dict[str, Any] = {}
-        for section in (self.training, self.training.tuning, self.evaluation):
+        for section in (self.training, self.training.tuning, self.evaluation, self.delivery):
             keys = {k for k in section.model_fields_set if not isinstance(getattr(section, k), BaseModel)}
             defaults.update(section.model_dump(include=keys, exclude_none=True))
+        if self.registry.policies:
+            # the promote_model step judges each alias by the workspace's policies, recorded with the run
+            # (a list: a table of tables would read as dotted "step.parameter" keys)
+            defaults["alias_policies"] = [{"alias": name, **policy.model_dump(exclude_defaults=True)}
+                                          for name, policy in sorted(self.registry.policies.items())]
         if not defaults:
             return self
         return self.model_copy(update={"parameters": {**defaults, **self.parameters}})
@@ -470,6 +503,7 @@ __all__ = [
     "AliasPolicy",
     "BlessingRule",
     "ChannelSection",
+    "DeliverySection",
     "EvaluationSection",
     "RegistrySection",
     "MonitorSection",

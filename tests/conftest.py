@@ -21,6 +21,9 @@ import pytest
 if TYPE_CHECKING:
     import pandas as pd
 
+# as the CLI does: OpenMP waiters sleep instead of spinning, so fits stay fast on a busy machine
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 POSTGRES_ENV = "LOOPLINE_TEST_POSTGRES_URL"
 REDIS_ENV = "LOOPLINE_TEST_REDIS_URL"
 REDIS_URL = os.environ.get(REDIS_ENV, "redis://127.0.0.1:6379/0")

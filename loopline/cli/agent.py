@@ -29,10 +29,15 @@ def _run_function(workspace: Any) -> Any:
     return run
 
 
-def _monitor_chores(workspace: Any, monitor_store: Any) -> list[Any]:
-    """One chore per monitored model: measure new windows and judge the alert rules (``monitor run``)."""
+def monitor_chores(workspace: Any, monitor_store: Any, *, clock: Any = None,
+                   on_result: Any = None) -> list[Any]:
+    """One chore per monitored model: measure new windows and judge the alert rules (``monitor run``),
+    then let the rollback guard judge the aliases whose policy sets ``auto_rollback``.
+
+    ``clock`` gives the time windows are judged at (default: the system clock); ``on_result``
+    receives each model's monitor reports and guard verdicts."""
     from loopline.metadata.predictions import PredictionLog
-    from loopline.monitoring import check_model
+    from loopline.monitoring import check_model, guard_model
 
     settings = workspace.settings
     models = sorted({m.model for m in settings.monitors.values()})
@@ -41,8 +46,20 @@ def _monitor_chores(workspace: Any, monitor_store: Any) -> list[Any]:
     log = PredictionLog(workspace.metadata_url).open()
 
     def chore(model: str) -> Any:
-        return lambda: check_model(model, monitors=settings.monitors, alerts=settings.alerts, log=log,
-                                   store=monitor_store, registry=workspace.registry)
+        def work() -> None:
+            reports = check_model(model, monitors=settings.monitors, alerts=settings.alerts, log=log,
+                                  store=monitor_store, registry=workspace.registry,
+                                  now=None if clock is None else clock())
+            verdicts = guard_model(model, policies=settings.registry.policies, monitors=settings.monitors,
+                                   store=monitor_store, log=log, registry=workspace.registry)
+            for verdict in verdicts:
+                if verdict.action == "rolled back":
+                    logging.getLogger("loopline.monitoring").warning("%s@%s: %s", model, verdict.alias,
+                                                                      verdict.reason)
+            if on_result is not None:
+                on_result(model, reports, verdicts)
+
+        return work
 
     return [chore(m) for m in models]
 
@@ -64,7 +81,7 @@ def agent(ctx: typer.Context,
         checks = TriggerChecks(workspace.root, metadata_url=url, alerts=monitor_store)
         runner = Agent(workspace.settings.triggers, store=store, leases=leases, checks=checks,
                        run=_run_function(workspace), lease_s=lease, interval_s=min(interval, lease / 3),
-                       chores=_monitor_chores(workspace, monitor_store) if monitors else ())
+                       chores=monitor_chores(workspace, monitor_store) if monitors else ())
         _output.err_console.print(f"agent {runner.holder}: {len(runner.triggers)} trigger(s), lease {lease:g} s")
 
         def show(tick: Tick) -> None:

@@ -1,15 +1,22 @@
-"""``loopline demo``: the bundled bike-sharing loop on a fresh workspace."""
+"""``loopline demo``: the bundled bike-sharing loop on a fresh workspace, from the first model to
+two years of production traffic with monitoring, continuous training and delivery."""
 
 from __future__ import annotations
 
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from loopline.cli import _output
+from loopline.errors import LooplineError
+
+
+START = "2011-03-01"
+"""The first model trains on the weeks before this day; the replay starts on it."""
 
 
 def demo(
@@ -17,81 +24,79 @@ def demo(
     workspace: Optional[Path] = typer.Option(
         None, "--workspace", "-w", help="Folder for the demo workspace (default: a new temporary folder)."
     ),
+    days: Optional[int] = typer.Option(None, "--days", min=1,
+                                       help="Replay only this many days (default: through 2012-12-31)."),
+    speed: float = typer.Option(0.0, "--speed", min=0.0,
+                                help="Simulated seconds per real second; 0 replays as fast as the server answers."),
+    policy: str = typer.Option("triggered", "--policy",
+                               help="Retraining: triggered (by the workspace's alerts), daily, or frozen."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Where to write the HTML report "
+                                          "(default: demo-report.html in the workspace)."),
 ) -> None:
-    """Create a bike-sharing workspace; train, re-run from cache, govern, retrain and promote; show the lineage."""
-    from loopline.cli.lineage import render_tree
+    """The whole loop on the bike data: train, deploy, replay 2011-2012 over HTTP, monitor, retrain, promote."""
+    from loopline.cli.demo_loop import POLICIES, run_loop, story_of
+    from loopline.cli.demo_report import print_summary, write_report
     from loopline.cli.progress import RunProgress
-    from loopline.cli.run_details import collect_run_details, print_run_details
+    from loopline.errors import InvalidInputError
     from loopline.examples import write_workspace
-    from loopline.metadata.records import NodeRef
     from loopline.workspace import Workspace
 
+    if policy not in POLICIES:
+        raise InvalidInputError(f"--policy must be one of {', '.join(POLICIES)}, got '{policy}'")
     folder = workspace or (ctx.obj or {}).get("workspace") or Path(tempfile.mkdtemp(prefix="loopline-demo-"))
     console = _output.console
+    began = time.perf_counter()
     root = write_workspace(folder, example="bikes", force=True)
-    console.rule("[bold]Loopline demo: bike-sharing demand")
+    console.rule("[bold]Loopline demo: bike-sharing demand, 2011-2012")
     console.print(f"workspace: {_output.escape(root)}")
     with Workspace.find(root) as ws:
-        console.print("\n[bold]1. train[/]: prepare → split by time → train → evaluate")
+        console.print(f"\n[bold]1. train[/] on the weeks before {START}: prepare → validate → features → split → "
+                      "train → evaluate → bless → register → promote")
+        params = {"split.data_end": START}
         with RunProgress() as progress:
-            first = ws.run("training", on_event=progress)
+            first = ws.run("training", params=params, on_event=progress)
         _check(first)
         console.print(f"   run {first.run.id} finished in {_output.seconds(first.run.duration_s)}")
+        _print_blessing(first.load("blessing", ws.artifacts))
+        story = story_of(ws, first, datetime.fromisoformat(START).replace(tzinfo=UTC), "the first model", params)
+        if story is None:
+            raise LooplineError("the demo's first model was not registered", hint="run again with --debug")
+        for decision in story.decisions:
+            console.print(f"   bikes/{story.version} → {decision['alias']}: {decision['action']} "
+                          f"({_output.escape(decision['reason'])})")
+        story.live_from = story.trained_at
 
         console.print("\n[bold]2. run again[/]: nothing changed, so every step is reused from cache")
         started = time.perf_counter()
-        with RunProgress() as progress:
-            second = ws.run("training", on_event=progress)
+        second = ws.run("training", params=params)
         _check(second)
-        console.print(f"   run {second.run.id} finished in {_output.seconds(time.perf_counter() - started)}")
+        console.print(f"   run {second.run.id}: {len(second.steps_with('cached'))} of {len(second.steps)} steps "
+                      f"cached, {_output.seconds(time.perf_counter() - started)}")
 
-        console.print()
-        print_run_details(collect_run_details(ws.metadata, second.run.id))
-        metrics = ws.metadata.tracking.latest_metrics(run_id=first.run.id).get("evaluate", {})
-        if metrics:
-            console.print(
-                "\n[bold]evaluation[/] (two weeks after the training window): "
-                + ", ".join(f"{k.upper()} {v:.3f}" for k, v in metrics.items() if k in ("mae", "rmse", "r2"))
-            )
-        console.print("\n[bold]3. govern[/]: the blessed candidate was registered; promote it to production")
-        first_version = _registered(first, ws)
-        _print_blessing(first.load("blessing", ws.artifacts))
-        ws.registry.promote("bikes", first_version, "production", reason="demo: the first blessed model")
-        console.print(f"   bikes/{first_version} → production (policy: a blessing is required)")
+        from loopline.deployment import DeploymentController, InfraValidator, StoreLocation
 
-        console.print("\n[bold]4. retrain with one more month[/]: the candidate is judged against production")
-        with RunProgress() as progress:
-            third = ws.run("training", params={"split.train_end": "2011-06-01"}, on_event=progress)
-        _check(third)
-        _print_blessing(third.load("blessing", ws.artifacts))
-        second_version = _registered(third, ws)
-        if second_version is not None:
-            ws.registry.promote("bikes", second_version, "production", reason="demo: blessed against production")
-            console.print(f"   bikes/{second_version} → production")
+        console.print("\n[bold]3. deploy[/] bikes@production: loaded in a separate process and checked first")
+        controller = DeploymentController(ws.registry, InfraValidator(StoreLocation.of(ws.registry)))
+        outcome = controller.deploy("bikes@production", reason="demo: serve the production model")
+        check = outcome.check.reason if outcome.check else "already live"
+        console.print(f"   {outcome.action}: {_output.escape(outcome.message)} (check: {_output.escape(check)})")
 
+        span = f"{days} days" if days else "through 2012-12-31"
+        console.print(f"\n[bold]4. replay[/] from {START}, {span}, hour by hour over HTTP; true counts arrive "
+                      f"a day later as feedback; the agent watches daily windows (policy: {policy})")
+        loop = run_loop(ws, start=START, days=days, speed=speed, policy=policy, first=story)
+
+        console.print("\n[bold]5. summary[/]")
+        print_summary(loop)
+        path = report or root / "demo-report.html"
+        write_report(loop, path)
+        console.print(f"\n   report: {_output.escape(path)}")
         card_path = root / "model-card.md"
         card_path.write_text(ws.registry.card("bikes@production").to_markdown(), encoding="utf-8")
-        console.print(f"\n[bold]5. model card[/] of bikes@production: {_output.escape(card_path)}")
-
-        package_id = ws.registry.resolve("bikes@production").artifact_id
-        console.print("\n[bold]6. lineage of the production model[/]")
-        graph = ws.metadata.lineage.graph(NodeRef("artifact", package_id), direction="up", max_hops=6)
-        console.print(render_tree(graph, "up"))
-
-        from loopline.cli.demo_deploy import serve_held_out_week
-
-        console.print("\n[bold]7. deploy and serve[/]: a held-out week over HTTP, true counts as feedback")
-        serve_held_out_week(ws)
-    console.print(f"\nExplore: cd {_output.escape(root)} && loopline runs list && loopline pipeline show training")
-
-
-def _registered(result, ws) -> int | None:
-    registration = result.load("registration", ws.artifacts)
-    if not registration.get("registered"):
-        _output.console.print(f"   not registered: {_output.escape(registration.get('reason', ''))}")
-        return None
-    _output.console.print(f"   registered bikes/{registration['version']}")
-    return registration["version"]
+        console.print(f"   model card of bikes@production: {_output.escape(card_path)}")
+    console.print(f"\ndemo finished in {_output.seconds(time.perf_counter() - began)}. Explore: "
+                  f"cd {_output.escape(root)} && loopline runs list && loopline monitor history bikes_daily "
+                  "&& loopline triggers history && loopline audit list")
 
 
 def _print_blessing(stored) -> None:
@@ -119,8 +124,6 @@ def _print_blessing(stored) -> None:
 
 
 def _check(result) -> None:
-    from loopline.errors import LooplineError
-
     if result.run.status.value != "complete":
         raise LooplineError(f"the demo's training run failed: {result.error}", hint="run again with --debug")
 

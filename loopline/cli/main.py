@@ -52,9 +52,10 @@ def _register() -> None:
         agent, audit, data, demo, deploy, features, init, lineage, models, monitor, pipelines, predict, runs, serve, users,
         validation,
     )
+    from loopline.cli import ui
 
     for module in (init, runs, lineage, pipelines, data, features, validation, models, users, audit, serve, predict,
-                   deploy, monitor, demo, agent):
+                   deploy, monitor, demo, agent, ui):
         module.register(app)
 
 
@@ -64,6 +65,10 @@ def run(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or os.environ.get("LOOPLINE_DEBUG") == "1"
+    # OpenMP threads (scikit-learn's gradient boosting, LightGBM) spin while they wait for work;
+    # next to a prediction server, an agent or another job that turns a 1 s fit into 40 s.
+    # Sleeping waiters cost little when the machine is idle. Set it to ACTIVE to opt out.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     _register()
     try:
         app(args=args, prog_name="loopline")

@@ -3,6 +3,7 @@
 from loopline.monitoring.alerts import AlertRule, alert_rules, evaluate_rule
 from loopline.monitoring.channels import CommandChannel, LogChannel, WebhookChannel, build_channels, notify
 from loopline.monitoring.definition import MonitorDefinition, monitor_named, monitors_for
+from loopline.monitoring.guard import KEPT, ROLLED_BACK, WATCHING, GuardVerdict, guard_model, judge_alias
 from loopline.monitoring.monitor import MonitorRun, measure_window, run_monitor
 from loopline.monitoring.records import FIRING, RESOLVED, AlertEvent, AlertState
 from loopline.monitoring.reference import PREDICTION, TrainingReference, load_reference
@@ -14,6 +15,12 @@ from loopline.monitoring.windows import Window, WindowSpec
 
 __all__ = [
     "FIRING",
+    "KEPT",
+    "ROLLED_BACK",
+    "WATCHING",
+    "GuardVerdict",
+    "guard_model",
+    "judge_alias",
     "PREDICTION",
     "RESOLVED",
     "SERIES",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from loopline.metadata.predictions import LoggedPrediction, PredictionLog
@@ -61,20 +61,33 @@ def run_monitor(definition: MonitorDefinition, *, log: PredictionLog, store: Mon
         return references[version]
 
     windows = _windows(definition, log, store, moment, full)
-    results = tuple(measure_window(definition, w, reference) for w in windows)
+    stored = _stored(store, definition.name, windows) if not full else {}
+    results = tuple(measure_window(definition, w, reference, stored.get(w.key)) for w in windows)
     store.save_windows(results)
     return MonitorRun(definition.name, definition.model, results)
 
 
-def measure_window(definition: MonitorDefinition, window: Window, reference: ReferenceLoader) -> WindowResult:
-    """Every measure of one window; an empty window says "not enough data" for each."""
+def measure_window(definition: MonitorDefinition, window: Window, reference: ReferenceLoader,
+                   stored: WindowResult | None = None) -> WindowResult:
+    """Every measure of one window; an empty window says "not enough data" for each.
+
+    ``stored``: the window's result from an earlier run. When it covered the very same
+    predictions (only labels arrived since), its measures of the inputs and outputs are kept
+    and only performance is measured again.
+    """
     versions = Counter(str(row.version) for row in window.rows)
     labelled = sum(1 for row in window.rows if row.labelled_at is not None)
     if not window.rows:
         details = {name: not_enough("no predictions in the window") for name in SECTIONS}
     else:
         version = int(versions.most_common(1)[0][0])
-        details = _measure(definition, window.rows, reference(version))
+        same_rows = stored is not None and (stored.rows, stored.first_id, stored.last_id) == (
+            len(window.rows), window.first_id, window.last_id) and dict(stored.versions) == dict(versions)
+        if same_rows:
+            assert stored is not None
+            details = {**stored.details, "performance": _performance(definition, window.rows, reference(version))}
+        else:
+            details = _measure(definition, window.rows, reference(version))
         details["reference"] = {"version": version, "statistics_artifact_id": reference(version).statistics_artifact_id}
     return WindowResult(
         monitor=definition.name, model=definition.model, key=window.key, start=window.start, end=window.end,
@@ -85,11 +98,11 @@ def measure_window(definition: MonitorDefinition, window: Window, reference: Ref
 
 def _measure(definition: MonitorDefinition, rows: tuple[LoggedPrediction, ...],
              ref: TrainingReference) -> dict[str, Any]:
-    from loopline.validation import profile
+    from loopline.validation.frame_profile import profile_frame
 
     features = definition.features or ref.features
     frame = window_frame(rows, features)
-    window_profile = profile(frame[[*features, PREDICTION]], reference=ref.profile, duplicates=False)
+    window_profile = profile_frame(frame[[*features, PREDICTION]], reference=ref.profile, duplicates=False)
     n = definition.min_rows
     metric = performance.choose_metric(definition.metric, ref.task)
     return {
@@ -102,6 +115,26 @@ def _measure(definition: MonitorDefinition, rows: tuple[LoggedPrediction, ...],
             confidence=definition.confidence),
         "operations": operations.operations(frame, min_rows=n),
     }
+
+
+def _performance(definition: MonitorDefinition, rows: tuple[LoggedPrediction, ...],
+                 ref: TrainingReference) -> dict[str, Any]:
+    features = definition.features or ref.features
+    return performance.performance(
+        window_frame(rows, features), metric=performance.choose_metric(definition.metric, ref.task),
+        min_labels=definition.min_labels, min_coverage=definition.min_label_coverage,
+        confidence=definition.confidence)
+
+
+def _stored(store: MonitorStore, monitor: str, windows: list[Window]) -> dict[str, WindowResult]:
+    """The stored results of ``windows``, by key."""
+    if not windows:
+        return {}
+    first = min(w.start for w in windows)
+    last = max(w.start for w in windows)
+    found = store.windows(monitor, since=first, before=last + timedelta(microseconds=1), limit=MAX_PAGE)
+    keys = {w.key for w in windows}
+    return {w.key: w for w in found if w.key in keys}
 
 
 # -- which windows to measure ---------------------------------------------------------------------

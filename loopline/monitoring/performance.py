@@ -45,6 +45,10 @@ def performance(frame: Any, *, metric: str, min_labels: int, min_coverage: float
         if errors is None:
             return not_enough(f"{metric} needs numeric predictions and labels", **numbers)
         value, low, high = _mae(errors, confidence) if metric == "mae" else _rmse(errors, confidence)
+        # the error relative to the label's level, comparable across windows when demand grows
+        level = sum(abs(float(y)) for _, y in pairs) / labelled
+        numbers["label_mean_abs"] = level
+        numbers["relative"] = value / level if level > 0 else None
     return {"verdict": MEASURED, "value": value, "ci_low": low, "ci_high": high, **numbers}
 
 

@@ -12,6 +12,8 @@ The schema used for data quality is inferred from the same profile.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,9 +56,32 @@ def reference_name(model: str, version: int) -> str:
     return f"{model}.v{version}.training-profile"
 
 
+_LOADED: OrderedDict[tuple[str, str, int, int], TrainingReference] = OrderedDict()
+_LOADED_MAX = 16
+_LOADED_LOCK = threading.Lock()
+
+
 def load_reference(registry: Registry, model: str, version: int) -> TrainingReference:
-    """The training reference of ``model/version``, computed and recorded on first use."""
+    """The training reference of ``model/version``, computed and recorded on first use.
+
+    The references last loaded are kept in memory (a version's model artifact, and so its
+    training profile, never changes), so an agent measuring a window a day reads each once.
+    """
     artifact = registry.model_artifact(f"{model}/{version}")
+    key = (registry.metadata.url, model, version, artifact.id)
+    with _LOADED_LOCK:
+        if key in _LOADED:
+            _LOADED.move_to_end(key)
+            return _LOADED[key]
+    found = _load_reference(registry, model, version, artifact)
+    with _LOADED_LOCK:
+        _LOADED[key] = found
+        while len(_LOADED) > _LOADED_MAX:
+            _LOADED.popitem(last=False)
+    return found
+
+
+def _load_reference(registry: Registry, model: str, version: int, artifact: Artifact) -> TrainingReference:
     description = _description(registry, artifact)
     info = description.get("info") or {}
     features = tuple(str(f) for f in info.get("features") or _signature_inputs(description))

@@ -20,7 +20,7 @@ SERIES = (
     "prediction_drift.statistic", "prediction_drift.p_value", "prediction_drift.drift",
     "skew.columns_skewed", "skew.max_distance",
     "quality.missing_max", "quality.out_of_domain_max", "quality.new_categories",
-    "performance.value", "performance.coverage", "performance.ci_low", "performance.ci_high",
+    "performance.value", "performance.coverage", "performance.ci_low", "performance.ci_high", "performance.relative",
     *(f"performance.{m}" for m in METRICS),
     "operations.error_rate", "operations.latency_p50_ms", "operations.latency_p95_ms", "operations.latency_p99_ms",
 )
@@ -82,6 +82,7 @@ def flat_metrics(rows: int, labelled: int, details: Mapping[str, Mapping[str, An
         "performance.coverage": performance.get("coverage"),
         "performance.ci_low": performance.get("ci_low"),
         "performance.ci_high": performance.get("ci_high"),
+        "performance.relative": performance.get("relative"),
         "operations.error_rate": operations.get("error_rate"),
     }
     for metric in METRICS:

@@ -61,8 +61,8 @@ class MonitorStore(OpenedStore):
         return db.write(work)
 
     def windows(self, monitor: str, *, since: datetime | None = None, complete: bool | None = None,
-                limit: int = 1000, newest_first: bool = False) -> list[WindowResult]:
-        """The monitor's windows in time order (``since`` inclusive on the window start)."""
+                limit: int = 1000, newest_first: bool = False, before: datetime | None = None) -> list[WindowResult]:
+        """The monitor's windows in time order (``since`` inclusive, ``before`` exclusive on the window start)."""
         db = self._require_open()
         _check_limit(limit)
         w = tables.monitor_windows
@@ -70,6 +70,8 @@ class MonitorStore(OpenedStore):
         query = select(w).where(w.c.monitor == monitor).order_by(*order).limit(limit)
         if since is not None:
             query = query.where(w.c.window_start >= since)
+        if before is not None:
+            query = query.where(w.c.window_start < before)
         if complete is not None:
             query = query.where(w.c.complete == int(complete))
         return db.read(lambda conn: [_window(row) for row in conn.execute(query)])

@@ -1,8 +1,8 @@
 """Model signatures: what a model takes and gives, derived from the data schema's SERVING environment.
 
 A signature is plain JSON: ``{"inputs": [...], "outputs": [...]}``, each item a column
-(``name``, ``type`` and, when the schema says so, ``required``, ``min``, ``max``,
-``domain``). The inputs are the columns the schema keeps at serving time, which leaves
+(``name``, ``type`` and, when the schema says so, ``required``, ``max_missing_fraction``, ``min``,
+``max``, ``domain``). The inputs are the columns the schema keeps at serving time, which leaves
 the label out; the output defaults to one numeric ``prediction``.
 """
 
@@ -19,6 +19,8 @@ DEFAULT_OUTPUTS = ({"name": "prediction", "type": "numeric"},)
 
 def _column(column: ColumnSchema) -> dict[str, Any]:
     item: dict[str, Any] = {"name": column.name, "type": column.kind.value, "required": column.required}
+    if column.max_missing_fraction:
+        item["max_missing_fraction"] = column.max_missing_fraction
     if column.min is not None:
         item["min"] = column.min
     if column.max is not None:

@@ -205,8 +205,11 @@ def _with_derived_columns(schema: Any, train: Any, columns: Sequence[str], targe
     inferred = infer_schema(train[derived], label=None)
     # Derived values (lags, rolling means) move with the world: keep their type and sign, not
     # the training window's upper bound, or growing demand would be refused at serving time.
+    # One the model learnt with gaps in (no history yet) may be missing in a request too.
     opened = tuple(
-        dataclasses.replace(c, max=None, min=0.0 if c.min is not None and c.min >= 0 else None) for c in inferred.columns
+        dataclasses.replace(c, max=None, min=0.0 if c.min is not None and c.min >= 0 else None,
+                            max_missing_fraction=1.0 if bool(train[c.name].isna().any()) else c.max_missing_fraction)
+        for c in inferred.columns
     )
     return dataclasses.replace(schema, columns=(*schema.columns, *opened))
 

@@ -3,7 +3,7 @@
 from loopline.triggers.agent import Agent, Tick, agent_id
 from loopline.triggers.checks import AlertSource, TriggerChecks
 from loopline.triggers.cron import CronSchedule
-from loopline.triggers.firing import RunPipeline, fire_manually, start_run, trigger_named
+from loopline.triggers.firing import RunPipeline, expand_params, fire_manually, start_run, trigger_named
 from loopline.triggers.lease import DEFAULT_LEASE, LeaseLost, LeaseStore, require_lease
 from loopline.triggers.records import FAILED, STARTED, SUCCEEDED, Candidate, Firing, Lease, RunOutcome, TriggerState
 from loopline.triggers.store import CooldownActive, TriggerStore
@@ -29,6 +29,7 @@ __all__ = [
     "TriggerState",
     "TriggerStore",
     "agent_id",
+    "expand_params",
     "fire_manually",
     "require_lease",
     "start_run",

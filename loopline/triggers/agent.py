@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from loopline.config import TriggerSection
 from loopline.errors import ConflictError, InvalidInputError, LooplineError
 from loopline.triggers.checks import TriggerChecks
-from loopline.triggers.firing import RunPipeline, start_run
+from loopline.triggers.firing import RunPipeline, expand_params, start_run
 from loopline.triggers.lease import LeaseStore
 from loopline.triggers.records import Firing, Lease
 from loopline.triggers.store import TriggerStore
@@ -45,11 +45,16 @@ class Tick:
 
 
 class Agent:
-    """Checks ``triggers`` while it leads; ``chores`` (e.g. running monitors) run first on each leading tick."""
+    """Checks ``triggers`` while it leads; ``chores`` (e.g. running monitors) run first on each leading tick.
+
+    ``clock`` gives the time triggers are checked and fired at (default: the system clock); a
+    replay of past data passes its simulated clock, so schedules and cooldowns follow it.
+    """
 
     def __init__(self, triggers: Mapping[str, TriggerSection], *, store: TriggerStore, leases: LeaseStore,
                  checks: TriggerChecks, run: RunPipeline, holder: str | None = None, lease_s: float = 30.0,
-                 interval_s: float = 5.0, chores: Sequence[Callable[[], None]] = ()) -> None:
+                 interval_s: float = 5.0, chores: Sequence[Callable[[], None]] = (),
+                 clock: Callable[[], datetime] | None = None) -> None:
         if not 0 < interval_s < lease_s:
             raise InvalidInputError(
                 f"the agent's interval ({interval_s:g} s) must be above 0 and shorter than its lease ({lease_s:g} s)",
@@ -63,6 +68,7 @@ class Agent:
         self.lease_s = lease_s
         self.interval_s = interval_s
         self.chores = tuple(chores)
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.lease: Lease | None = None
 
     def tick(self) -> Tick:
@@ -101,7 +107,7 @@ class Agent:
         if lease is None:
             return None
         state = self.store.state(name)
-        now = datetime.now(UTC)
+        now = self.clock()
         if state is not None and state.last_fired_at is not None and section.cooldown_s > 0 \
                 and now < state.last_fired_at + timedelta(seconds=section.cooldown_s):
             return None  # what arrives meanwhile stays unseen, and fires once the cooldown ends
@@ -114,14 +120,15 @@ class Agent:
             return None
         try:
             firing = self.store.record(name, kind=section.kind, candidate=candidate, pipeline=section.pipeline,
-                                       params=section.params, fired_by=self.holder, cooldown_s=section.cooldown_s,
-                                       expected_revision=expected, lease=lease)
+                                       params=expand_params(section.params, fired_at=now), fired_by=self.holder,
+                                       cooldown_s=section.cooldown_s, expected_revision=expected, lease=lease,
+                                       now=now)
         except ConflictError as exc:
             log.info("trigger %s: not fired: %s", name, exc.message)
             return None
         log.info("trigger %s fired: %s", name, firing.reason)
         with self._heartbeat():
-            return start_run(firing, self.run, self.store)
+            return start_run(firing, self.run, self.store, clock=self.clock)
 
     def run_forever(self, stop: threading.Event | None = None, *,
                     on_tick: Callable[[Tick], None] | None = None) -> None:

@@ -56,8 +56,10 @@ class TriggerStore(OpenedStore):
 
     def record(self, trigger: str, *, kind: str, candidate: Candidate, pipeline: str, params: Mapping[str, Any],
                fired_by: str, cooldown_s: float = 0.0, expected_revision: int | None = None,
-               check_revision: bool = True, lease: Lease | None = None) -> Firing:
-        """Record a firing (status ``started``) and the trigger's new state, all or nothing."""
+               check_revision: bool = True, lease: Lease | None = None, now: datetime | None = None) -> Firing:
+        """Record a firing (status ``started``) and the trigger's new state, all or nothing.
+
+        ``now`` is the firing's time (default: the clock); a replay passes its simulated time."""
         if not candidate.dedup_key:
             raise InvalidInputError(f"a firing of trigger '{trigger}' needs a de-duplication key")
         db = self._require_open()
@@ -69,11 +71,11 @@ class TriggerStore(OpenedStore):
         def work(conn: Connection) -> Firing:
             if lease is not None:
                 require_lease(conn, lease)
-            now = datetime.now(UTC)
+            moment = now or datetime.now(UTC)
             current = _locked_state(conn, trigger)
             if current is not None and current.last_fired_at is not None and cooldown_s > 0:
                 ready = current.last_fired_at + timedelta(seconds=cooldown_s)
-                if now < ready:
+                if moment < ready:
                     raise CooldownActive(
                         f"trigger '{trigger}' fired at {current.last_fired_at.isoformat()}; its cooldown of "
                         f"{cooldown_s:g} s ends at {ready.isoformat()}",
@@ -81,21 +83,21 @@ class TriggerStore(OpenedStore):
                              "or lower cooldown_s in [triggers.*]")
             expected = expected_revision if check_revision else (current.revision if current else None)
             _write_state(conn, trigger, candidate.cursor if check_revision else (current.cursor if current else {}),
-                         current, expected, fired_at=now)
-            new_id = conn.execute(insert(f).values(**row, fired_at=now).returning(f.c.id)).scalar_one()
-            return _firing({**row, "id": new_id, "fired_at": now})
+                         current, expected, fired_at=moment)
+            new_id = conn.execute(insert(f).values(**row, fired_at=moment).returning(f.c.id)).scalar_one()
+            return _firing({**row, "id": new_id, "fired_at": moment})
 
         return self._write(trigger, work, dedup_key=candidate.dedup_key)
 
-    def finish(self, firing_id: int, outcome: RunOutcome) -> Firing:
-        """Link the firing to the run it started and record how that run ended."""
+    def finish(self, firing_id: int, outcome: RunOutcome, *, now: datetime | None = None) -> Firing:
+        """Link the firing to the run it started and record how that run ended (at ``now``, default the clock)."""
         db = self._require_open()
         f = tables.trigger_firings
 
         def work(conn: Connection) -> Firing:
             conn.execute(update(f).where(f.c.id == firing_id).values(
                 run_id=outcome.run_id, status=SUCCEEDED if outcome.ok else FAILED, error=outcome.error,
-                finished_at=datetime.now(UTC)))
+                finished_at=now or datetime.now(UTC)))
             found = conn.execute(select(f).where(f.c.id == firing_id)).first()
             if found is None:
                 raise InvalidInputError(f"no trigger firing with id {firing_id}")

@@ -32,7 +32,7 @@ def test_run_records_metrics_and_a_second_run_is_fully_cached(bikes: Path) -> No
     states = {s["execution"]["step"]: s["execution"]["state"] for s in _details(bikes, second["run"]["id"])["steps"]}
     assert states == {
         "prepare": "cached", "validate": "cached", "build_training_frame": "cached", "split": "cached", "train": "cached", "evaluate": "cached",
-        "package": "cached", "bless": "cached", "register": "cached",
+        "package": "cached", "bless": "cached", "register": "cached", "promote": "cached",
     }
 
     details = _details(bikes, run["run"]["id"])

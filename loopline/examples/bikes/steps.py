@@ -53,18 +53,36 @@ def validate_hours(hours: pd.DataFrame, *, schema: str, environment: str = "TRAI
 
 
 def split_by_time(
-    hours: pd.DataFrame, *, train_start: str = "2011-01-01", train_end: str = "2011-05-01", eval_weeks: int = 2
+    hours: pd.DataFrame,
+    *,
+    train_start: str = "2011-01-01",
+    train_end: str = "2011-05-01",
+    eval_weeks: int = 2,
+    data_end: str = "",
+    train_weeks: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train on ``[train_start, train_end)``; evaluate on the ``eval_weeks`` weeks that follow."""
+    """Train on ``[train_start, train_end)``; evaluate on the ``eval_weeks`` weeks that follow.
+
+    ``data_end`` (a date; a trigger passes the moment it fired) replaces ``train_end``: the
+    data available up to then is used, its last ``eval_weeks`` weeks for evaluation and the
+    rest for training. ``train_weeks`` > 0 keeps only that many weeks of training data before
+    the evaluation weeks (a sliding window instead of everything since ``train_start``).
+    """
     start, end = pd.Timestamp(train_start), pd.Timestamp(train_end)
+    if data_end:
+        end = pd.Timestamp(data_end) - pd.Timedelta(weeks=eval_weeks)
+    if train_weeks > 0:
+        start = max(start, end - pd.Timedelta(weeks=train_weeks))
     if end <= start:
-        raise ValueError(f"train_end ({train_end}) must come after train_start ({train_start})")
+        raise ValueError(f"the training window [{start.date()}, {end.date()}) is empty: train_end or data_end "
+                         f"({data_end or train_end}) must come after train_start ({train_start}) plus "
+                         f"{eval_weeks} evaluation weeks")
     eval_end = end + pd.Timedelta(weeks=eval_weeks)
     train = hours[(hours["timestamp"] >= start) & (hours["timestamp"] < end)].reset_index(drop=True)
     test = hours[(hours["timestamp"] >= end) & (hours["timestamp"] < eval_end)].reset_index(drop=True)
     if train.empty or test.empty:
         raise ValueError(
-            f"the split [{train_start}, {train_end}) + {eval_weeks} weeks leaves "
+            f"the split [{start.date()}, {end.date()}) + {eval_weeks} weeks leaves "
             f"{len(train)} training and {len(test)} evaluation rows; choose dates within 2011-01-01..2012-12-31"
         )
     return train, test

@@ -1,0 +1,189 @@
+"""The rollback guard: a version that does worse once live is rolled back when the alias's policy says so.
+
+For an alias whose policy sets ``auto_rollback``, and whose newest move was a promotion, the
+guard reads the monitor windows the new version served (the version that answered most of a
+window's predictions) since it took over, and judges it on its first ``rollback_windows``:
+
+- operations, at once: a window with an error rate above ``rollback_max_error_rate``, or a
+  p99 latency above ``rollback_max_latency_p99_ms``, rolls back;
+- performance, once that many of its windows have enough labels: the metric of its answers
+  against the metric of the previous version's answers to the same logged inputs (the
+  champion replayed on the challenger's traffic, so the two are judged on the same hours
+  and the same labels); a relative worsening beyond ``rollback_max_worsening`` (for
+  accuracy, a drop of more than that) rolls back.
+
+The verdict rests on the same first windows each time, so judging again gives the same
+answer, and an alias that was rolled back is not judged again (its newest move is a
+rollback). The rollback goes through the registry, which records it in the audit log.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loopline.config import AliasPolicy, MonitorSection
+from loopline.metadata.predictions import LoggedPrediction, PredictionLog
+from loopline.monitoring.definition import monitors_for
+from loopline.monitoring.results import WindowResult
+from loopline.monitoring.store import MonitorStore
+
+if TYPE_CHECKING:
+    from loopline.registry import Registry
+
+ROLLED_BACK = "rolled back"
+KEPT = "kept"
+WATCHING = "watching"
+_PAGE = 100
+_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """What the guard decided about ``model@alias`` (``version``, promoted over ``previous``)."""
+
+    model: str
+    alias: str
+    version: int
+    previous: int | None
+    action: str
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "alias": self.alias, "version": self.version, "previous": self.previous,
+                "action": self.action, "reason": self.reason, "evidence": self.evidence}
+
+
+def guard_model(model: str, *, policies: Mapping[str, AliasPolicy], monitors: Mapping[str, MonitorSection],
+                store: MonitorStore, log: PredictionLog, registry: Registry,
+                user: str | None = None) -> list[GuardVerdict]:
+    """Judge every alias of ``model`` whose policy sets ``auto_rollback``; roll back where it did worse."""
+    verdicts = []
+    aliases = registry.aliases(model)
+    for alias, policy in sorted(policies.items()):
+        if not policy.auto_rollback or alias not in aliases:
+            continue
+        verdict = judge_alias(model, alias, policy, monitors=monitors, store=store, log=log, registry=registry)
+        if verdict is None:
+            continue
+        if verdict.action == ROLLED_BACK:
+            registry.rollback(model, alias, user=user, reason=verdict.reason[:1000])
+        verdicts.append(verdict)
+    return verdicts
+
+
+def judge_alias(model: str, alias: str, policy: AliasPolicy, *, monitors: Mapping[str, MonitorSection],
+                store: MonitorStore, log: PredictionLog, registry: Registry) -> GuardVerdict | None:
+    """The verdict on the version behind ``model@alias`` (None: its newest move was not a promotion)."""
+    moves = registry.alias_history(model, alias, limit=1)
+    if not moves or moves[0].action != "promote" or moves[0].from_version is None:
+        return None
+    new, old = moves[0].to_version, moves[0].from_version
+    definition = monitors_for(model, monitors)[0]
+    served = _served_since_promotion(store, definition.name, new)
+    if not served:
+        return GuardVerdict(model, alias, new, old, WATCHING, f"no window served by version {new} yet")
+    need = policy.rollback_windows
+    operations = _operations(served[:need], policy, new)
+    if operations is not None:
+        return GuardVerdict(model, alias, new, old, ROLLED_BACK, operations[0], operations[1])
+    judged = [w for w in served if w.metrics.get("performance.value") is not None][:need]
+    if len(judged) < need:
+        return GuardVerdict(model, alias, new, old, WATCHING,
+                            f"{len(judged)} of {need} windows of version {new} have enough labels")
+    metric = str(judged[0].details.get("performance", {}).get("metric", "mae"))
+    rows = [row for w in judged for row in _labelled_rows(log, model, new, w)]
+    ours, theirs = _compare(rows, registry.load(f"{model}/{old}"), metric)
+    if metric == "accuracy":
+        worsening = theirs - ours
+    else:
+        worsening = (ours - theirs) / theirs if theirs > 0 else (0.0 if ours == theirs else math.inf)
+    evidence = {"metric": metric, "rows": len(rows), "windows": [w.key for w in judged],
+                "new": {"version": new, "value": ours}, "previous": {"version": old, "value": theirs},
+                "worsening": worsening, "limit": policy.rollback_max_worsening}
+    text = (f"version {new}: {metric} {ours:.4g} on the {len(rows)} labelled predictions of its first {need} "
+            f"windows; version {old} on the same inputs: {theirs:.4g}; worsening {worsening:+.1%}, "
+            f"limit {policy.rollback_max_worsening:.0%}")
+    if worsening > policy.rollback_max_worsening:
+        return GuardVerdict(model, alias, new, old, ROLLED_BACK, f"automatic rollback: {text}", evidence)
+    return GuardVerdict(model, alias, new, old, KEPT, text, evidence)
+
+
+def _labelled_rows(log: PredictionLog, model: str, version: int, window: WindowResult) -> list[LoggedPrediction]:
+    rows = []
+    cursor = None
+    while True:
+        page = log.list(model=model, since=window.start, until=window.end, after_id=cursor, limit=_ROWS,
+                        with_labels=True)
+        rows.extend(r for r in page if r.version == version and r.served_as != "shadow" and r.labelled_at is not None)
+        if len(page) < _ROWS:
+            return rows
+        cursor = page[-1].id
+
+
+def _compare(rows: list[LoggedPrediction], previous: Any, metric: str) -> tuple[float, float]:
+    """The metric of the served answers, and of the previous version's answers to the same inputs."""
+    import numpy as np
+    import pandas as pd
+
+    from loopline.monitoring.frames import scalar_output
+
+    kept = [(r, scalar_output(r.output)) for r in rows]
+    kept = [(r, out) for r, out in kept if out is not None]
+    inputs = pd.DataFrame([r.inputs for r, _ in kept])
+    names = [c for c in previous.input_names if c in inputs.columns] if previous.input_names else list(inputs.columns)
+    theirs = list(np.asarray(previous.predict(inputs[names])).reshape(len(kept), -1)[:, 0])
+    labels = [r.label for r, _ in kept]
+    ours = [out for _, out in kept]
+    if metric == "accuracy":
+        return (float(np.mean([str(a) == str(y) for a, y in zip(ours, labels, strict=True)])),
+                float(np.mean([str(a) == str(y) for a, y in zip(theirs, labels, strict=True)])))
+    y = np.asarray(labels, dtype=float)
+    errors = (np.asarray(ours, dtype=float) - y, np.asarray(theirs, dtype=float) - y)
+    if metric == "rmse":
+        return tuple(float(np.sqrt(np.mean(e ** 2))) for e in errors)  # type: ignore[return-value]
+    return tuple(float(np.mean(np.abs(e))) for e in errors)  # type: ignore[return-value]
+
+
+def _operations(windows: list[WindowResult], policy: AliasPolicy, version: int) -> tuple[str, dict] | None:
+    for w in windows:
+        rate = w.metrics.get("operations.error_rate")
+        if rate is not None and rate > policy.rollback_max_error_rate:
+            return (f"automatic rollback: version {version} answered {rate:.1%} of window {w.key} with errors, "
+                    f"limit {policy.rollback_max_error_rate:.1%}",
+                    {"window": w.key, "error_rate": rate, "limit": policy.rollback_max_error_rate})
+        p99 = w.metrics.get("operations.latency_p99_ms")
+        limit = policy.rollback_max_latency_p99_ms
+        if limit is not None and p99 is not None and p99 > limit:
+            return (f"automatic rollback: version {version} had a p99 latency of {p99:.1f} ms in window {w.key}, "
+                    f"limit {limit:g} ms", {"window": w.key, "latency_p99_ms": p99, "limit": limit})
+    return None
+
+
+def _served_by(window: WindowResult) -> int | None:
+    if not window.versions:
+        return None
+    return int(max(window.versions.items(), key=lambda kv: kv[1])[0])
+
+
+def _served_since_promotion(store: MonitorStore, monitor: str, version: int) -> list[WindowResult]:
+    """The complete windows ``version`` served since it took over, oldest first (read newest first, in pages)."""
+    served: list[WindowResult] = []
+    before = None
+    while True:
+        page = store.windows(monitor, complete=True, limit=_PAGE, newest_first=True, before=before)
+        for window in page:
+            by = _served_by(window)
+            if by == version:
+                served.append(window)
+            elif by is not None and served:
+                return served[::-1]
+        if len(page) < _PAGE:
+            return served[::-1]
+        before = page[-1].start
+
+
+__all__ = ["KEPT", "ROLLED_BACK", "WATCHING", "GuardVerdict", "guard_model", "judge_alias"]
