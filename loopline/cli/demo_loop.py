@@ -60,6 +60,7 @@ class LoopOutcome:
     days: int
     elapsed_s: float
     retrain_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class SimClock:
@@ -156,7 +157,9 @@ def run_loop(ws: Any, *, start: str, days: int | None, speed: float, policy: str
                 console.print(f"   [yellow]warning:[/] {_output.escape(error)}")
             current = ws.registry.aliases("bikes").get("production")
             if current is not None and current != live["version"]:
+                began = time.perf_counter()
                 _wait_served(client, current)
+                timing["swap_s"] = timing.get("swap_s", 0.0) + time.perf_counter() - began
                 live["version"] = current
                 if current in stories and stories[current].live_from is None:
                     stories[current].live_from = midnight
@@ -178,7 +181,8 @@ def run_loop(ws: Any, *, start: str, days: int | None, speed: float, policy: str
     return LoopOutcome(policy=policy, served=served, frozen=frozen, versions=sorted(stories.values(),
                        key=lambda s: s.version), held=held, alerts=alerts, firings=firings,
                        windows=[windows[k] for k in sorted(windows)], refused=result.refused, days=result.days,
-                       elapsed_s=result.elapsed_s, retrain_s=timing["retrain_s"])
+                       elapsed_s=result.elapsed_s, retrain_s=timing["retrain_s"],
+                       timings={**result.timings, "swaps": timing.get("swap_s", 0.0)})
 
 
 def story_of(ws: Any, result: Any, at: datetime, why: str, params: Mapping[str, Any]) -> VersionStory | None:

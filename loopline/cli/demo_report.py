@@ -77,7 +77,12 @@ def print_summary(loop: Any) -> None:
         f"[bold]{numbers['frozen_mae']:.1f}[/] for the first model left frozen")
     if loop.refused:
         console.print(f"{len(loop.refused)} request(s) refused, e.g. {_output.escape(loop.refused[0][:200])}")
-    console.print(f"replay: {loop.elapsed_s:.0f} s of which {loop.retrain_s:.0f} s retraining")
+    spent = loop.timings
+    agent = spent.get("day_end", 0.0) - loop.retrain_s - spent.get("swaps", 0.0)
+    console.print(f"replay: {loop.elapsed_s:.0f} s: {spent.get('requests', 0.0):.0f} s answering requests, "
+                  f"{spent.get('feedback', 0.0) + spent.get('log', 0.0):.0f} s feedback and logging, "
+                  f"{agent:.0f} s monitoring and triggers, {loop.retrain_s:.0f} s retraining, "
+                  f"{spent.get('swaps', 0.0):.0f} s until the server swapped versions")
 
 
 def write_report(loop: Any, path: Path) -> Path:

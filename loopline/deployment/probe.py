@@ -2,11 +2,13 @@
 
 Run as ``python -m loopline.deployment.probe`` with the order as JSON on stdin (see
 ``infra.py``); prints one JSON line ``{"passed", "reason", ...figures}``. Exit status 0
-whenever a verdict was printed, including a failing one.
+whenever a verdict was printed, including a failing one. With ``--serve`` it stays up and
+answers one order per stdin line with one verdict line, until stdin closes.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import sys
@@ -65,22 +67,33 @@ def _answer_problem(answer: Any, rows: int) -> str | None:
 
 
 def main() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # as in a server worker: a thread pool per one-row prediction costs more than it gives
+    if "--serve" in sys.argv[1:]:  # a warm checker: one order per line, one verdict line each
+        from loopline.registry import Registry  # noqa: F401  (the imports every check needs, done once)
+
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(_run(json.loads(line)), default=str), flush=True)
+                gc.collect()  # the version just checked is dropped before the next one loads
+        return
+    print(json.dumps(_run(json.loads(sys.stdin.read())), default=str))
+
+
+def _run(order: dict[str, Any]) -> dict[str, Any]:
     from loopline.artifacts import ArtifactStore
     from loopline.metadata import MetadataStore
     from loopline.registry import Registry
 
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1)  # as in a server worker: a thread pool per one-row prediction costs more than it gives
-    order = json.loads(sys.stdin.read())
     artifacts = ArtifactStore(order["artifact_root"], storage_options=order.get("storage_options") or None).open()
     with MetadataStore(order["metadata_url"]) as metadata, Registry(metadata, artifacts) as registry:
         try:
-            verdict = probe(registry, order["ref"], requests=int(order["requests"]),
-                            latency_budget_ms=float(order["latency_budget_ms"]))
+            return probe(registry, order["ref"], requests=int(order["requests"]),
+                         latency_budget_ms=float(order["latency_budget_ms"]))
         except Exception as exc:  # the verdict on a model that cannot load or predict, not a crash
-            verdict = {"passed": False, "reason": f"{order['ref']} failed: {type(exc).__name__}: {exc}"}
-    print(json.dumps(verdict, default=str))
+            return {"passed": False, "reason": f"{order['ref']} failed: {type(exc).__name__}: {exc}"}
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ KEPT = "kept"
 WATCHING = "watching"
 _PAGE = 100
 _ROWS = 1000
+_SETTLED: dict[tuple[Any, ...], GuardVerdict] = {}
+"""Verdicts that can no longer change (kept on its first windows), by promotion, so each is worked out once."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,20 @@ def judge_alias(model: str, alias: str, policy: AliasPolicy, *, monitors: Mappin
     if not moves or moves[0].action != "promote" or moves[0].from_version is None:
         return None
     new, old = moves[0].to_version, moves[0].from_version
+    key = (registry.metadata.url, model, alias, moves[0].revision, policy.model_dump_json())
+    if key in _SETTLED:  # kept on its first windows: the verdict cannot change
+        return _SETTLED[key]
+    verdict = _judge(model, alias, policy, new, old, monitors=monitors, store=store, log=log, registry=registry)
+    if verdict.action == KEPT:
+        _SETTLED[key] = verdict
+        while len(_SETTLED) > 256:
+            _SETTLED.pop(next(iter(_SETTLED)))
+    return verdict
+
+
+def _judge(model: str, alias: str, policy: AliasPolicy, new: int, old: int, *,
+           monitors: Mapping[str, MonitorSection], store: MonitorStore, log: PredictionLog,
+           registry: Registry) -> GuardVerdict:
     definition = monitors_for(model, monitors)[0]
     served = _served_since_promotion(store, definition.name, new)
     if not served:

@@ -95,3 +95,28 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.05)
+
+
+class Crashing:
+    """A model whose process dies when it is asked anything."""
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        import os
+
+        os._exit(3)
+
+
+class Hanging:
+    """A model that never answers."""
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        time.sleep(3600)
+        return np.zeros(len(frame))
+
+
+def add_object(workspace, model: object) -> int:
+    """A version holding ``model`` (a class of this module: the checker process must import it)."""
+    sample = package(2.0).sample_input
+    folder = ModelPackage(model, sample_input=sample).save(
+        workspace.root / "exported" / f"{type(model).__name__}-{np.random.randint(1e9)}")
+    return workspace.registry.import_model(folder, name=MODEL, trust=True, user="admin").version

@@ -42,7 +42,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult
 def test_the_real_data_warns_and_the_run_completes(clean_run: tuple[Path, RunResult, ValidationResult]) -> None:
     _, result, anomalies = clean_run
     assert result.ok, result.error
-    assert list(result.steps) == ["prepare", "validate", "build_training_frame", "split", "train", "evaluate", "package", "bless", "register"]
+    assert list(result.steps) == ["prepare", "validate", "build_training_frame", "split", "train", "evaluate", "package", "bless", "register", "promote"]
     assert result.outputs["anomalies"].type == "Anomalies"
     assert anomalies.passed and all(a.severity is Severity.WARNING for a in anomalies.anomalies)
     leak = anomalies.for_column("casual + registered")
@@ -81,7 +81,7 @@ def test_an_error_stops_the_run_and_the_failed_execution_keeps_the_anomalies(
         assert not result.ok
         expected = f"step 'validate' failed: DataValidationError: the data failed validation with 1 ERROR anomaly: "
         assert expected + named in (result.error or "")
-        assert [n for n, o in result.steps.items() if o.status is StepStatus.SKIPPED] == ["build_training_frame", "split", "train", "evaluate", "package", "bless", "register"]
+        assert [n for n, o in result.steps.items() if o.status is StepStatus.SKIPPED] == ["build_training_frame", "split", "train", "evaluate", "package", "bless", "register", "promote"]
         execution = workspace.metadata.executions.get(result.steps["validate"].execution_id)
         assert execution.state is ExecutionState.FAILED
         outputs = [e for e in workspace.metadata.executions.events(execution.id) if e.kind is EventKind.OUTPUT]

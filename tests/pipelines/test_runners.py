@@ -80,26 +80,6 @@ def test_runners_are_chosen_by_name_and_unknown_names_list_the_known_ones() -> N
         make_runner("spark")
 
 
-def test_per_step_overhead_of_the_local_runner_stays_small(stores: Stores) -> None:
-    def noop(x):
-        return 1
-
-    def source():
-        return 0
-
-    chain = Pipeline(
-        [step(source, outputs="d_0", name="s_0")]
-        + [step(noop, inputs=[f"d_{i - 1}"], outputs=f"d_{i}", name=f"s_{i}") for i in range(1, 50)],
-        name="chain",
-    )
-    stores.run(chain, use_cache=False)  # warm up
-    start = time.perf_counter()
-    result = stores.run(chain, use_cache=False)
-    per_step = (time.perf_counter() - start) / len(chain)
-    assert set(states(result).values()) == {"ran"}
-    assert per_step < 0.02, f"{per_step * 1000:.1f} ms per step"  # a few ms is the goal; this catches regressions
-
-
 def test_a_worker_that_dies_is_reported_in_words_a_user_can_act_on(stores: Stores) -> None:
     import os
 

@@ -107,7 +107,7 @@ def test_int_and_categorical_dimensions(bikes_train: pd.DataFrame) -> None:
 
 def test_trials_run_side_by_side_in_worker_processes(bikes_train: pd.DataFrame, tmp_path: Path) -> None:
     _, result, _ = tune(
-        bikes_train, estimator=f"training_helpers:slow_ridge(seconds=0.6, folder={str(tmp_path)!r})",
+        bikes_train, estimator=f"training_helpers:slow_ridge(seconds=30, folder={str(tmp_path)!r})",
         search_space=RIDGE_SPACE, target=TARGET, features=FEATURES, n_trials=4, n_jobs=2, seed=0,
     )
     assert [t.state for t in result.trials] == ["complete"] * 4

@@ -28,9 +28,22 @@ def fit_ridge(x: Any, y: Any, *, alpha: float = 1.0, seed: int | None = None) ->
 
 
 def slow_ridge(x: Any, y: Any, *, alpha: float = 1.0, seconds: float = 0.2, folder: str = "") -> Ridge:
-    """Ridge that takes ``seconds`` and notes when and where it ran in ``folder``."""
+    """Ridge that takes ``seconds`` and notes when and where it ran in ``folder``.
+
+    With a ``folder`` it marks its start there and waits (at most ``seconds``) until another
+    process has started a trial too, so trials that do run side by side overlap whatever the
+    machine's load; trials run one after the other never see each other's marks in time.
+    """
     started = time.time()
-    time.sleep(seconds)
+    if not folder:
+        time.sleep(seconds)
+    else:
+        (Path(folder) / f"started-{os.getpid()}-{time.monotonic_ns()}").touch()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if any(not m.name.startswith(f"started-{os.getpid()}-") for m in Path(folder).glob("started-*")):
+                break
+            time.sleep(0.01)
     if folder:
         note = {"pid": os.getpid(), "start": started, "end": time.time(), "alpha": alpha}
         (Path(folder) / f"{os.getpid()}-{time.monotonic_ns()}.json").write_text(json.dumps(note))

@@ -66,6 +66,7 @@ class ReplayResult:
     refused: tuple[str, ...]
     days: int
     elapsed_s: float
+    timings: dict[str, float] = field(default_factory=dict)  # seconds spent: requests, feedback, log, day_end
 
 
 class Replay:
@@ -108,11 +109,14 @@ class Replay:
         days = 0
         day = self.start.to_pydatetime().replace(tzinfo=UTC)
         index = 0
+        spent = dict.fromkeys(("requests", "feedback", "log", "day_end"), 0.0)
         while day < self.end.to_pydatetime().replace(tzinfo=UTC):
             midnight = day + timedelta(days=1)
             while index < len(moments) and moments[index] < midnight:
                 self._pace(began, moments[index])
+                clock = time.perf_counter()
                 outcome = self._predict(records[index], moments[index])
+                spent["requests"] += time.perf_counter() - clock
                 served.timestamp.append(moments[index])
                 served.truth.append(truths[index])
                 if isinstance(outcome, str):
@@ -128,15 +132,21 @@ class Replay:
                     served.request_id.append(request_id)
                     pending.append((moments[index] + self.label_delay, request_id, truths[index]))
                 index += 1
+            clock = time.perf_counter()
             pending = self._post_feedback(pending, midnight)
+            spent["feedback"] += time.perf_counter() - clock
+            clock = time.perf_counter()
             self._wait_logged(answered)
+            spent["log"] += time.perf_counter() - clock
             days += 1
             if self.on_progress is not None:
                 self.on_progress(midnight, days)
             if self.on_day_end is not None:
+                clock = time.perf_counter()
                 self.on_day_end(midnight)
+                spent["day_end"] += time.perf_counter() - clock
             day = midnight
-        return ReplayResult(served.frame(), tuple(served.refused), days, time.perf_counter() - began)
+        return ReplayResult(served.frame(), tuple(served.refused), days, time.perf_counter() - began, spent)
 
     def _predict(self, record: dict[str, Any], moment: datetime) -> tuple[str, int, float] | str:
         response = self.client.post("/predict", json={"model": self.model, "records": [record]},
