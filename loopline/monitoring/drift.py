@@ -19,22 +19,40 @@ differently from training (a missing column, a changed type).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from loopline.monitoring.reference import PREDICTION, TrainingReference
 from loopline.monitoring.verdicts import DRIFT, NO_DRIFT, NO_SKEW, SKEW, not_enough
-from loopline.validation import AnomalyCode, DriftDetector, DriftOptions, DriftReport, Profile, Verdict, detect_skew
+from loopline.validation import (
+    SERVING,
+    AnomalyCode,
+    DriftDetector,
+    DriftOptions,
+    DriftReport,
+    Profile,
+    Verdict,
+    detect_skew,
+)
+from loopline.validation.validate import profile_anomalies
 
 SMALL_WINDOW = 1000
 SKEW_CODES = frozenset({AnomalyCode.MISSING_COLUMN, AnomalyCode.TYPE_MISMATCH, AnomalyCode.MIXED_TYPES})
 
 
+def feature_report(reference: TrainingReference, window: Profile, features: tuple[str, ...], *, min_rows: int,
+                   drift_share: float) -> DriftReport:
+    """The drift of each feature of ``window`` (the measures chosen by the window's size)."""
+    options = _options(window, columns=features, min_count=min_rows, drift_share=drift_share)
+    return DriftDetector(options=options).fit(reference.profile).check(window)
+
+
 def feature_drift(reference: TrainingReference, window: Profile, features: tuple[str, ...], *, min_rows: int,
-                  drift_share: float) -> dict[str, Any]:
+                  drift_share: float, report: DriftReport | None = None) -> dict[str, Any]:
     if window.rows < min_rows:
         return not_enough(f"{window.rows} prediction(s) in the window; at least {min_rows} needed")
-    options = _options(window, columns=features, min_count=min_rows, drift_share=drift_share)
-    report = DriftDetector(options=options).fit(reference.profile).check(window)
+    if report is None:
+        report = feature_report(reference, window, features, min_rows=min_rows, drift_share=drift_share)
     judged = [c for c in report.columns if c.verdict != Verdict.NOT_ENOUGH_DATA]
     if not judged:
         return not_enough("no feature has enough values in the window", columns=_columns(report))
@@ -54,17 +72,29 @@ def prediction_drift(reference: TrainingReference, window: Profile, *, min_rows:
             "column": _compact(column.to_dict())}
 
 
-def skew(reference: TrainingReference, window: Profile, features: tuple[str, ...], *, min_rows: int) -> dict[str, Any]:
+def skew(reference: TrainingReference, window: Profile, features: tuple[str, ...], *, min_rows: int,
+         drift: DriftReport | None = None) -> dict[str, Any]:
+    """Skew of ``window``; on a small window the measures are drift's, so ``drift`` (its report) is reused."""
     if window.rows < min_rows:
         return not_enough(f"{window.rows} prediction(s) in the window; at least {min_rows} needed")
-    options = _options(window, columns=features, min_count=min_rows, numeric="jensenshannon", categorical="linf")
-    report = detect_skew(reference.profile, window, schema=reference.schema, options=options)
+    if drift is not None and window.rows <= SMALL_WINDOW and not _has_drift_settings(reference.schema, features):
+        serving = reference.schema.for_environment(SERVING)
+        report = replace(drift, anomalies=tuple(profile_anomalies(window, serving)))
+    else:
+        options = _options(window, columns=features, min_count=min_rows, numeric="jensenshannon",
+                           categorical="linf")
+        report = detect_skew(reference.profile, window, schema=reference.schema, options=options)
     anomalies = [a.to_dict() for a in report.anomalies if a.code in SKEW_CODES and a.column in features]
     skewed = sorted({*report.drifted_columns, *(a["column"] for a in anomalies)})
     distances = [c.statistic for c in report.columns if c.statistic is not None]
     return {"verdict": SKEW if skewed else NO_SKEW, "skewed": skewed, "columns_skewed": len(skewed),
             "max_distance": max(distances) if distances else None, "anomalies": anomalies,
             "columns": _columns(report)}
+
+
+def _has_drift_settings(schema: Any, features: tuple[str, ...]) -> bool:
+    """Whether the schema sets a drift measure or threshold of its own for any of ``features``."""
+    return any(c.drift is not None for c in schema.columns if c.name in features)
 
 
 def _options(window: Profile, *, numeric: str | None = None, categorical: str | None = None,
@@ -84,4 +114,4 @@ def _compact(column: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in column.items() if k != "distribution"}
 
 
-__all__ = ["feature_drift", "prediction_drift", "skew"]
+__all__ = ["feature_drift", "feature_report", "prediction_drift", "skew"]

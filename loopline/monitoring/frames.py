@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from loopline.metadata.predictions import LoggedPrediction
 from loopline.monitoring.reference import PREDICTION
 
@@ -19,16 +21,13 @@ def window_frame(rows: Sequence[LoggedPrediction], features: Sequence[str]) -> A
     """The rows as a DataFrame; an input absent from a record is a missing value (None)."""
     import pandas as pd
 
-    data: dict[str, list[Any]] = {name: [row.inputs.get(name) for row in rows] for name in features}
     outputs = [scalar_output(row.output) for row in rows]
-    data[PREDICTION] = outputs
-    data[LABEL] = [row.label if row.labelled_at is not None else None for row in rows]
-    data[LATENCY] = [float(row.latency_ms) for row in rows]
-    data[ERROR] = [value is None for value in outputs]
-    frame = pd.DataFrame(data, columns=[*features, PREDICTION, LABEL, LATENCY, ERROR])
-    for name in (*features, PREDICTION):
-        frame[name] = _typed(frame[name])
-    return frame
+    data: dict[str, Any] = {name: _typed([row.inputs.get(name) for row in rows]) for name in features}
+    data[PREDICTION] = _typed(outputs)
+    data[LABEL] = pd.Series([row.label if row.labelled_at is not None else None for row in rows], dtype=object)
+    data[LATENCY] = np.array([float(row.latency_ms) for row in rows], dtype=np.float64)
+    data[ERROR] = np.array([value is None for value in outputs], dtype=bool)
+    return pd.DataFrame(data, columns=[*features, PREDICTION, LABEL, LATENCY, ERROR])
 
 
 def scalar_output(output: Any) -> Any:
@@ -48,16 +47,19 @@ def scalar_output(output: Any) -> Any:
     return output if isinstance(output, int | float | str) else None
 
 
-def _typed(column: Any) -> Any:
+def _typed(values: list[Any]) -> Any:
     """Numbers as float64 (None as NaN), so that profiling sees a numeric column; anything else as it is."""
     import pandas as pd
 
-    values = column.dropna()
-    if len(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return pd.to_numeric(column, errors="coerce").astype("float64")
-    if not len(values):
-        return column.astype(object)
-    return column
+    kinds = {type(v) for v in values if v is not None}
+    if kinds and kinds <= _NUMBERS:
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if kinds and all(issubclass(k, int | float) and not issubclass(k, bool) for k in kinds):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    return pd.Series(values, dtype=object)
+
+
+_NUMBERS = frozenset({int, float})
 
 
 __all__ = ["ERROR", "LABEL", "LATENCY", "window_frame", "scalar_output"]
