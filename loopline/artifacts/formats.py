@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from loopline.artifacts.store import ArtifactStore
 
 MAX_JSON_DEPTH = 64
+PLUGIN_GROUP = "loopline.artifact_formats"
+"""Entry points naming modules that register formats of their own when imported."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class FormatRegistry:
         self._by_name: dict[str, Encoder] = {}
         self._decoders: dict[str, Decoder] = {}
         self._resolved: dict[type, Encoder] = {}
+        self._plugins_loaded = False
 
     def register_encoder(self, kind: type | str, encoder: Encoder) -> None:
         if isinstance(kind, str):
@@ -107,10 +110,34 @@ class FormatRegistry:
 
     def decode(self, store: ArtifactStore, uri: str, format: str) -> Any:
         decoder = self._decoders.get(format)
+        if decoder is None and self._load_plugins():
+            decoder = self._decoders.get(format)
         if decoder is None:
             hint = did_you_mean(format, self._decoders) or f"known formats: {', '.join(self.formats())}"
             raise UnknownFormatError(f"no decoder for artifact format '{format}' (artifact {uri})", hint=hint)
         return decoder(store, uri)
+
+    def _load_plugins(self) -> bool:
+        """Import the modules that declare formats (entry points ``loopline.artifact_formats``), once.
+
+        A package's own formats register when its module is imported; a process that reads
+        such an artifact without having imported that package finds them here. True when
+        this call imported them (so a lookup is worth repeating).
+        """
+        if self._plugins_loaded:
+            return False
+        self._plugins_loaded = True
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group=PLUGIN_GROUP):
+            try:
+                entry.load()
+            except Exception as exc:  # one broken plugin must not hide the built-in formats
+                import logging
+
+                logging.getLogger("loopline.artifacts").warning("artifact formats of %s failed to load: %s",
+                                                                entry.value, exc)
+        return True
 
     def _encoder_for(self, kind: type) -> Encoder:
         encoder = self._resolved.get(kind)

@@ -3,6 +3,7 @@ two years of production traffic with monitoring, continuous training and deliver
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -32,10 +33,11 @@ def demo(
                                help="Retraining: triggered (by the workspace's alerts), daily, or frozen."),
     report: Optional[Path] = typer.Option(None, "--report", help="Where to write the HTML report "
                                           "(default: demo-report.html in the workspace)."),
+    summary_json: Optional[Path] = typer.Option(None, "--json", help="Also write the summary's figures as JSON."),
 ) -> None:
     """The whole loop on the bike data: train, deploy, replay 2011-2012 over HTTP, monitor, retrain, promote."""
     from loopline.cli.demo_loop import POLICIES, run_loop, story_of
-    from loopline.cli.demo_report import print_summary, write_report
+    from loopline.cli.demo_report import print_summary, summary_figures, write_report
     from loopline.cli.progress import RunProgress
     from loopline.errors import InvalidInputError
     from loopline.examples import write_workspace
@@ -90,6 +92,8 @@ def demo(
         print_summary(loop)
         path = report or root / "demo-report.html"
         write_report(loop, path)
+        if summary_json is not None:
+            summary_json.write_text(json.dumps(summary_figures(loop), indent=2, default=str), encoding="utf-8")
         console.print(f"\n   report: {_output.escape(path)}")
         card_path = root / "model-card.md"
         card_path.write_text(ws.registry.card("bikes@production").to_markdown(), encoding="utf-8")

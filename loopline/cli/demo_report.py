@@ -47,6 +47,20 @@ def overall(loop: Any) -> dict[str, float]:
     }
 
 
+def summary_figures(loop: Any) -> dict[str, Any]:
+    """The summary as plain data (``loopline demo --json``)."""
+    table = monthly(loop)
+    return {
+        "policy": loop.policy, "days": loop.days, **overall(loop),
+        "versions_promoted": len([s for s in loop.versions if s.live_from]) - 1,
+        "rollbacks": len([s for s in loop.versions if s.rolled_back_at]),
+        "held": len(loop.held), "alerts_fired": len([a for a in loop.alerts if a["state"] == "firing"]),
+        "months": {m: {"served_mae": r.served, "frozen_mae": r.frozen, "demand": r.demand, "versions": r.versions}
+                   for m, r in table.iterrows()},
+        "elapsed_s": loop.elapsed_s, "retrain_s": loop.retrain_s, "timings": dict(loop.timings),
+    }
+
+
 def print_summary(loop: Any) -> None:
     console = _output.console
     numbers = overall(loop)
@@ -213,4 +227,4 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and value == value
 
 
-__all__ = ["line_chart", "monthly", "overall", "print_summary", "write_report"]
+__all__ = ["line_chart", "monthly", "overall", "print_summary", "summary_figures", "write_report"]

@@ -19,7 +19,7 @@ def ui(
         help="Demand API tokens (default: exactly when the address is not loopback).",
     ),
 ) -> None:
-    """Serve the web dashboard: runs, pipelines, lineage, models and approvals, data, monitoring, audit."""
+    """Serve the web dashboard: runs, pipelines, lineage, models and approvals, data, features, monitoring, audit."""
     from loopline.ui.server import UiConfig, serve_ui
 
     workspace = open_workspace(ctx)

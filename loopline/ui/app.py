@@ -33,7 +33,9 @@ def create_app(workspace: Any, *, tokens_required: bool = False, close_workspace
     ``tokens_required``: every request needs an API token (set it whenever the address is
     not loopback). ``close_workspace``: close the workspace's stores when the app stops.
     """
-    from loopline.ui import artifacts, audit, data, deployments, lineage, models, monitoring, pipelines, runs, session
+    from loopline.ui import (
+        artifacts, audit, data, deployments, features, lineage, models, monitoring, pipelines, reports, runs, session,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,15 +49,17 @@ def create_app(workspace: Any, *, tokens_required: bool = False, close_workspace
     workspace.registry
     app = FastAPI(
         title="Loopline dashboard API", version=__version__, lifespan=lifespan,
-        description="The JSON API behind Loopline's web dashboard: runs, pipelines, lineage, models, data, "
-        "monitoring, deployments and the audit log. Reading needs the viewer role; actions go through the "
+        description="The JSON API behind Loopline's web dashboard: runs, pipelines, lineage, models, data and its "
+        "validation reports, features, monitoring, deployments and the audit log. Reading needs the viewer role; "
+        "actions go through the "
         "same registry calls and policies as the CLI.",
         openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
     )
     app.state.workspace = workspace
     app.state.tokens_required = tokens_required
     app.state.authenticator = access.authenticator_for(workspace)
-    for module in (session, runs, artifacts, pipelines, lineage, models, data, monitoring, deployments, audit):
+    for module in (session, runs, artifacts, pipelines, lineage, models, data, reports, features, monitoring,
+                   deployments, audit):
         app.include_router(module.router)
     static = files("loopline.ui").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

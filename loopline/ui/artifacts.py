@@ -18,6 +18,7 @@ from loopline.metadata import tables
 from loopline.ui.access import reader
 from loopline.ui.rendering import render
 from loopline.ui.runs import ArtifactView, artifact_view
+from loopline.validation.artifact_formats import is_json_format
 
 router = APIRouter(dependencies=[Depends(reader)])
 PAGE = 50
@@ -93,8 +94,8 @@ def artifact_page(workspace: Any, artifact_id: int) -> ArtifactPage:
 
 def json_content(workspace: Any, artifact: ArtifactView) -> tuple[Any, str | None]:
     """The artifact's JSON content, or None and why it is not shown."""
-    if artifact.format != "json":
-        return None, f"{artifact.format} content is not shown here"
+    if not is_json_format(artifact.format):
+        return None, f"{artifact.format} content is not shown here: the dashboard opens JSON only"
     if artifact.size > MAX_PREVIEW_BYTES:
         return None, f"the content is {artifact.size} bytes, more than shown here"
     record = workspace.metadata.artifacts.get(artifact.id)

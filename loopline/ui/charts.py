@@ -81,20 +81,26 @@ def line_chart(
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, x_label: str = "", y_label: str = "count",
-              colour: str = COLOURS[0], second: Sequence[float] | None = None) -> Markup:
-    """Bars per label; ``second`` draws a second, orange bar beside each (e.g. reference vs current)."""
+              colour: str = COLOURS[0], second: Sequence[float] | None = None, overlay: bool = False) -> Markup:
+    """Bars per label; ``second`` draws a second, orange bar beside each (e.g. reference vs current).
+
+    With ``overlay`` the two bars share the slot, both half transparent, so the two
+    distributions read as one shape over the other.
+    """
     if not values:
         return Markup('<p class="muted">no values</p>')
     top = max([*values, *(second or []), 1e-12])
     count = len(values)
     slot = (WIDTH - LEFT - RIGHT) / count
-    bar = slot * (0.42 if second is not None else 0.8)
+    bar = slot * (0.42 if second is not None and not overlay else 0.8)
+    opacity = 0.55 if overlay and second is not None else None
     parts = [_axes("", "", "0", _tick(top), x_label, y_label)]
     for i, value in enumerate(values):
         x = LEFT + i * slot + slot * 0.1
-        parts.append(_bar(x, bar, value, top, colour, f"{labels[i]}: {_tick(value)}"))
+        parts.append(_bar(x, bar, value, top, colour, f"{labels[i]}: {_tick(value)}", opacity))
         if second is not None:
-            parts.append(_bar(x + bar, bar, second[i], top, COLOURS[1], f"{labels[i]}: {_tick(second[i])}"))
+            parts.append(_bar(x if overlay else x + bar, bar, second[i], top, COLOURS[1],
+                              f"{labels[i]}: {_tick(second[i])}", opacity))
     if count <= 12:
         for i, label in enumerate(labels):
             short = label if len(label) <= 10 else label[:9] + "…"
@@ -107,10 +113,11 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, x_label: str = 
     return _svg("".join(parts))
 
 
-def _bar(x: float, width: float, value: float, top: float, colour: str, tip: str) -> str:
+def _bar(x: float, width: float, value: float, top: float, colour: str, tip: str, opacity: float | None = None) -> str:
     height = (value / top) * (HEIGHT - TOP - BOTTOM) if top > 0 else 0
+    fade = f' fill-opacity="{opacity}"' if opacity is not None else ""
     return (f'<rect x="{x:.1f}" y="{HEIGHT - BOTTOM - height:.1f}" width="{max(width, 0.8):.1f}" '
-            f'height="{height:.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>')
+            f'height="{height:.1f}" fill="{colour}"{fade}><title>{escape(tip)}</title></rect>')
 
 
 def _axes(x_low: str, x_high: str, y_low: str, y_high: str, x_label: str, y_label: str) -> str:

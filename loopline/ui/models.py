@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse
 from loopline.errors import LooplineError
 from loopline.registry.records import Identity
 from loopline.ui.access import check_csrf, reader
+from loopline.ui.decisions import AUTOMATIC_PREFIXES, Decision, model_decisions
 from loopline.ui.rendering import SECURITY_HEADERS, render, url_part
 
 router = APIRouter(dependencies=[Depends(reader)])
@@ -48,6 +49,8 @@ class ModelPage(BaseModel):
     model: dict[str, Any]
     versions: list[dict[str, Any]]
     alias_history: list[dict[str, Any]]
+    decisions: list[Decision] = Field(default=[], description="promotions, rollbacks, holds, requests and "
+                                      "refusals from the audit log, newest first, each marked automatic or not")
 
 
 class VersionPage(BaseModel):
@@ -79,8 +82,14 @@ def models_page(workspace: Any) -> ModelsPage:
 
 def model_page(workspace: Any, name: str) -> ModelPage:
     registry = workspace.registry
+    history = [_move(move) for move in registry.alias_history(name, limit=100)]
     return ModelPage(model=plain(registry.get_model(name)), versions=plain(registry.versions(name, limit=200)),
-                     alias_history=plain(registry.alias_history(name, limit=100)))
+                     alias_history=history, decisions=registry.db.read(lambda conn: model_decisions(conn, name)))
+
+
+def _move(move: Any) -> dict[str, Any]:
+    """An alias move, marked automatic when continuous delivery or the rollback guard made it."""
+    return {**plain(move), "automatic": str(getattr(move, "reason", "")).startswith(AUTOMATIC_PREFIXES)}
 
 
 def policy_aliases(workspace: Any, aliases: dict[str, int]) -> list[str]:
@@ -96,7 +105,7 @@ def version_page(workspace: Any, name: str, version: int, user: str) -> VersionP
     return VersionPage(
         version=plain(found), aliases=dict(model.aliases),
         policy_checks=[{**plain(c), "allowed": c.allowed} for c in checks],
-        approvals=plain(card.approvals), alias_history=plain(card.alias_history),
+        approvals=plain(card.approvals), alias_history=[_move(m) for m in card.alias_history],
         evaluation=plain(card.evaluation), blessing=plain(card.blessing),
         card={k: plain(v) for k, v in (("package", card.package), ("run", card.run),
                                        ("training_data", card.training_data), ("scoping", card.scoping),

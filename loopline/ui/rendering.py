@@ -45,6 +45,20 @@ def seconds(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def duration(value: float | None) -> str:
+    """A length of time in seconds as days, hours, minutes (``7d``, ``1h 30m``, ``45s``)."""
+    if value is None:
+        return ""
+    left, parts = int(value), []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if left >= size:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    if left or not parts:
+        parts.append(f"{left}s")
+    return " ".join(parts)
+
+
 def number(value: Any) -> str:
     if value is None:
         return ""
@@ -81,7 +95,7 @@ def _environment() -> Environment:
         loader=PackageLoader("loopline.ui", "templates"), autoescape=True,
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters.update(when=when, seconds=seconds, number=number, as_json=as_json, url_part=url_part)
+    env.filters.update(when=when, seconds=seconds, duration=duration, number=number, as_json=as_json, url_part=url_part)
     env.globals.update(query=query)
     return env
 
@@ -115,4 +129,5 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
     return response
 
 
-__all__ = ["SECURITY_HEADERS", "as_json", "environment", "number", "query", "render", "seconds", "url_part", "when"]
+__all__ = ["SECURITY_HEADERS", "as_json", "duration", "environment", "number", "query", "render", "seconds", "url_part",
+           "when"]

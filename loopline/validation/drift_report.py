@@ -146,3 +146,7 @@ class DriftReport:
 
 
 __all__ = ["ColumnDrift", "Distribution", "DriftReport", "RowCountChange", "Verdict"]
+
+# Validation results (this report among them) are stored as JSON artifacts. Registered here because every
+# import of the validation package passes through this module; see artifact_formats.
+from loopline.validation import artifact_formats as _artifact_formats  # noqa: E402,F401

@@ -1,8 +1,8 @@
 """The main journeys in a real browser: Playwright driving Debian's Chromium against a live dashboard.
 
 Skipped when Playwright or /usr/bin/chromium is missing (``apt-get install chromium``;
-Playwright's own browser downloads are never used). With LOOPLINE_UI_SCREENSHOTS set to
-a folder, the journeys also save screenshots of the main pages there.
+Playwright's own browser downloads are never used). The screenshots in docs/screenshots
+come from the demo workspace instead: see tests/ui/screenshots.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 CHROMIUM = os.environ.get("LOOPLINE_CHROMIUM", "/usr/bin/chromium")
-SHOTS = os.environ.get("LOOPLINE_UI_SCREENSHOTS")
 
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
@@ -74,22 +73,13 @@ def _logged_in(browser: Any, live_url: str, token: str) -> Any:
     return page
 
 
-def _shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
-
-
 def test_open_a_run_and_its_lineage(browser, live_url, demo_workspace):
     page = _logged_in(browser, live_url, demo_workspace.tokens["ada"])
-    _shot(page, "runs")
     page.click(f"a[href='/runs/{demo_workspace.first_run}']")
     page.wait_for_selector("#steps")
     assert page.locator("#steps tbody tr").count() >= 9
-    _shot(page, "run")
     page.click("#run-lineage")
     page.wait_for_selector("#lineage-graph svg")
-    _shot(page, "lineage")
     node = page.locator("#lineage-graph svg a[href^='/lineage/artifact/']").first
     target = node.get_attribute("href")
     node.click()
@@ -97,11 +87,6 @@ def test_open_a_run_and_its_lineage(browser, live_url, demo_workspace):
     assert page.locator("#lineage-graph svg").count() == 1
     page.goto(f"{live_url}/pipelines/training")
     assert "cached (reused)" in page.inner_text("#pipeline-graph")
-    _shot(page, "pipeline")
-    if SHOTS:
-        for path, name in (("/", "overview"), ("/audit", "audit"), ("/models/bikes", "model")):
-            page.goto(live_url + path)
-            _shot(page, name)
 
 
 def test_open_a_drift_report(browser, live_url, demo_workspace):
@@ -111,7 +96,6 @@ def test_open_a_drift_report(browser, live_url, demo_workspace):
     page.wait_for_selector("#drift-columns")
     assert "dataset drift" in page.inner_text("h1")
     assert page.locator(".chart svg").count() >= 1
-    _shot(page, "drift")
 
 
 def test_a_viewer_sees_the_refusal(browser, live_url, demo_workspace, ui_workspace):
@@ -135,10 +119,9 @@ def test_an_approver_approves_and_promotes(browser, live_url, demo_workspace, ui
     assert "approved" in page.inner_text(".notice.ok")
     assert "checked the slices" in page.inner_text("#approvals")
     page.on("dialog", lambda dialog: dialog.accept())
-    page.select_option("#promote-form select[name=alias]", "production")
+    page.select_option("#promote-form select[name=alias]", "challenger")
     page.fill("#promote-form input[name=comment]", "better on recent weeks")
     page.click("#promote-form button[type=submit]")
     page.wait_for_selector(".notice.ok")
     assert "promoted" in page.inner_text(".notice.ok")
-    _shot(page, "version")
-    assert ui_workspace.registry.get_model("bikes").aliases["production"] == demo_workspace.v2
+    assert ui_workspace.registry.get_model("bikes").aliases["challenger"] == demo_workspace.v2

@@ -30,6 +30,8 @@ def test_every_main_page_renders(admin, demo_workspace):
                  "/pipelines", "/pipelines/training", f"/lineage/run/{d.first_run}", "/lineage/model/bikes@production",
                  "/artifacts", f"/artifacts/{d.drift_artifact}", "/models", "/models/bikes",
                  f"/models/bikes/versions/{d.v2}", "/data", f"/data/drift/{d.drift_artifact}", "/monitoring",
+                 "/features", "/features/views/demand_history", "/features/diff?from=0&to=1",
+                 f"/data/profile/{d.reports['statistics']}", f"/data/anomalies/{d.reports['anomalies']}",
                  "/deployments", "/audit"):
         response = admin.get(path)
         assert response.status_code == 200, (path, response.text[:500])
@@ -133,7 +135,7 @@ def test_a_viewer_promotion_is_refused_with_the_policy_reasons(viewer, ui_worksp
                            data={"alias": "staging", "comment": "try", "csrf_token": csrf_of(page)})
     assert response.status_code == 403
     assert "refuses bikes/" in response.text and "may not promote to" in response.text
-    assert "staging" not in ui_workspace.registry.get_model("bikes").aliases
+    assert ui_workspace.registry.get_model("bikes").aliases["staging"] == demo_workspace.v1
     refusal = ui_workspace.registry.audit.list(action="policy.refuse", actor="vic")
     assert refusal and refusal[0].target == "model:bikes@staging"
     approve = viewer.post(f"/models/bikes/versions/{demo_workspace.v2}/approve", data={"csrf_token": csrf_of(page)})
@@ -172,7 +174,9 @@ def test_audit_page_verifies_the_chain_and_filters(admin):
 def test_the_openapi_schema_documents_the_json_api(admin):
     paths = admin.get("/api/openapi.json").json()["paths"]
     for path in ("/api/runs", "/api/runs/{run_id}", "/api/lineage/{kind}/{ident}", "/api/models/{name}/versions/{version}",
-                 "/api/audit", "/api/pipelines", "/api/data/drift/{artifact_id}", "/api/deployments", "/api/monitoring"):
+                 "/api/audit", "/api/pipelines", "/api/data/drift/{artifact_id}", "/api/deployments", "/api/monitoring",
+                 "/api/data/profile/{artifact_id}", "/api/data/anomalies/{artifact_id}", "/api/features",
+                 "/api/features/views/{name}", "/api/features/diff"):
         assert path in paths, path
     assert not any(p.startswith("/runs") for p in paths)
 
