@@ -114,18 +114,26 @@ def check_conflicting_labels(
     )]
 
 
-def with_examples(opened: OpenedData, anomalies: Sequence[Anomaly], schema: Schema | None = None) -> list[Anomaly]:
-    """Anomalies found in a profile, with exact counts and example values read from the data."""
-    return [_with_examples(opened, a, schema) for a in anomalies]
+def with_examples(
+    opened: OpenedData, anomalies: Sequence[Anomaly], schema: Schema | None = None, stats: Profile | None = None
+) -> list[Anomaly]:
+    """Anomalies found in a profile, with exact counts and example values read from the data.
+
+    Values outside a domain are taken from ``stats`` when its counts of the column are
+    complete (the same counts a query would find), else read from the data.
+    """
+    return [_with_examples(opened, a, schema, stats) for a in anomalies]
 
 
-def _with_examples(opened: OpenedData, anomaly: Anomaly, schema: Schema | None) -> Anomaly:
+def _with_examples(opened: OpenedData, anomaly: Anomaly, schema: Schema | None, stats: Profile | None) -> Anomaly:
     if anomaly.code == AnomalyCode.DUPLICATE_ROWS:
         rows = opened.query("SELECT *, count(*) FROM src GROUP BY ALL HAVING count(*) > 1 LIMIT 3")
         names = list(opened.names)
         return replace(anomaly, examples=tuple(
             {**dict(zip(names, _plain(row[:-1]), strict=True)), "rows": int(row[-1])} for row in rows
         ))
+    if anomaly.code in _VALUE_TYPE_CODES and not anomaly.examples and anomaly.column in opened.names:
+        return _first_values(opened, anomaly)
     if schema is None or anomaly.column is None or anomaly.column not in schema:
         return anomaly
     expected = schema.column(anomaly.column)
@@ -137,10 +145,50 @@ def _with_examples(opened: OpenedData, anomaly: Anomaly, schema: Schema | None) 
         )
         return _value_examples(opened, anomaly, x, bad)
     if anomaly.code == AnomalyCode.UNEXPECTED_CATEGORY and expected.domain is not None:
+        counts = _complete_counts(stats, anomaly.column)
+        if counts is not None:
+            domain = set(expected.domain)
+            outside = sorted(((v, n) for v, n in counts if v not in domain), key=lambda item: (-item[1], item[0]))
+            return _examples_from_counts(anomaly, outside)
         s = f"CAST({column} AS VARCHAR)"
         allowed = ", ".join(quote_literal(v) for v in expected.domain) or "NULL"
         return _value_examples(opened, anomaly, s, f"{s} NOT IN ({allowed})")
     return anomaly
+
+
+_VALUE_TYPE_CODES = (AnomalyCode.TYPE_MISMATCH, AnomalyCode.MIXED_TYPES)
+_FIRST_VALUES_READ = 100
+
+
+def _first_values(opened: OpenedData, anomaly: Anomaly) -> Anomaly:
+    """A type anomaly of a column whose profile kept no top values, with the column's first five distinct values.
+
+    For mixed types, the first values that do not parse as numbers.
+    """
+    s = f"CAST({quote_identifier(str(anomaly.column))} AS VARCHAR)"
+    condition = f"{s} IS NOT NULL"
+    if anomaly.code == AnomalyCode.MIXED_TYPES:
+        condition += f" AND TRY_CAST({s} AS DOUBLE) IS NULL"
+    rows = opened.query(f"SELECT {s} FROM src WHERE {condition} LIMIT {_FIRST_VALUES_READ}")
+    return replace(anomaly, examples=tuple(dict.fromkeys(v for v, in rows))[:5])
+
+
+def _complete_counts(stats: Profile | None, name: str) -> tuple[tuple[str, int], ...] | None:
+    if stats is None or name not in stats:
+        return None
+    categories = stats.column(name).categories
+    return categories.top if categories is not None and categories.complete else None
+
+
+def _examples_from_counts(anomaly: Anomaly, counts: Sequence[tuple[Any, int]]) -> Anomaly:
+    """``anomaly`` with the five most frequent of ``counts`` (value, rows; most frequent first) as examples."""
+    if not counts:
+        return anomaly
+    total = sum(n for _, n in counts)
+    return replace(
+        anomaly, examples=tuple({"value": v, "count": int(n)} for v, n in counts[:5]),
+        message=f"{anomaly.message} ({total} rows, {len(counts)} distinct value(s))",
+    )
 
 
 def _value_examples(opened: OpenedData, anomaly: Anomaly, expr: str, condition: str) -> Anomaly:

@@ -7,7 +7,8 @@ applies to numeric columns (the count-based ones compare value counts or bins th
 - ``wasserstein``: Wasserstein-1 distance divided by the reference's standard deviation
   (Evidently's "Wasserstein distance (normed)", std floored at 0.001); numeric; 0.1;
   statistic >= threshold.
-- ``jensenshannon``: Jensen-Shannon distance, base 2 (0..1); any; 0.1; statistic >= threshold.
+- ``jensenshannon``: Jensen-Shannon distance, natural logarithm (0..sqrt(ln 2), about 0.833), the
+  base of ``scipy.spatial.distance.jensenshannon`` and Evidently; any; 0.1; statistic >= threshold.
 - ``psi``: population stability index; any; 0.1; statistic >= threshold.
 - ``chisquare``: chi-squared test of homogeneity of the 2 x k table of counts; any; 0.05;
   p-value < threshold.
@@ -158,7 +159,7 @@ def wasserstein_normed(data: MeasureInput) -> MeasureValue:
 def jensen_shannon(data: MeasureInput) -> MeasureValue:
     p, q = _shares(data.counts)
     m = (p + q) / 2
-    divergence = (_kl_base2(p, m) + _kl_base2(q, m)) / 2
+    divergence = (_kl(p, m) + _kl(q, m)) / 2
     return MeasureValue(float(np.sqrt(max(divergence, 0.0))), None, approximate=_approximate(data))
 
 
@@ -264,9 +265,10 @@ def _shares(counts: Counts) -> tuple[np.ndarray, np.ndarray]:
     return ref / ref.sum(), cur / cur.sum()
 
 
-def _kl_base2(p: np.ndarray, m: np.ndarray) -> float:
+def _kl(p: np.ndarray, m: np.ndarray) -> float:
+    """Kullback-Leibler divergence of ``p`` from ``m``, natural logarithm."""
     mask = p > 0
-    return float(np.sum(p[mask] * np.log2(p[mask] / m[mask])))
+    return float(np.sum(p[mask] * np.log(p[mask] / m[mask])))
 
 
 def _approximate(data: MeasureInput) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -112,6 +113,82 @@ class OpenedData:
         except _READ_ERRORS as exc:
             raise _read_error(self.description, exc) from None
 
+    def query_together(self, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+        """Run independent ``statements`` at once, one DuckDB cursor each, when the data is a file.
+
+        DuckDB splits one scan of a Parquet file by row group, so a file of one row group
+        (pandas' and pyarrow's default up to a million rows) is read by one thread; queries
+        over different columns run side by side use the other cores. DataFrames and Arrow
+        tables are registered on this connection only (and scanned in parallel already), so
+        their statements run one after the other.
+        """
+        workers = min(self._threads(), len(statements))
+        if self.spec is None or workers < 2:
+            return [self.query(sql) for sql in statements]
+        shares = [list(range(len(statements)))[w::workers] for w in range(workers)]
+        cursors = [self.connection.cursor() for _ in shares]
+        results: list[list[tuple[Any, ...]]] = [[] for _ in statements]
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                done = pool.map(lambda cursor, share: [(i, _fetch_all(cursor, statements[i])) for i in share],
+                                cursors, shares)
+                for i, rows in (item for part in done for item in part):
+                    results[i] = rows
+        except _READ_ERRORS as exc:
+            raise _read_error(self.description, exc) from None
+        finally:
+            for cursor in cursors:
+                cursor.close()
+        return results
+
+    def dictionary_encoded(self) -> frozenset[str]:
+        """Columns of a Parquet source whose every data page is dictionary-encoded (none for other sources).
+
+        Such a column holds at most as many distinct values as its dictionaries, which the
+        writer keeps small (pyarrow falls back to plain pages past 1 MiB), so counting each
+        of its values is cheap and bounded. Read from the files' metadata, without a scan.
+        """
+        target = self._parquet_target()
+        if target is None:
+            return frozenset()
+        try:
+            rows = self.connection.execute(
+                "SELECT path_in_schema, bool_and(list_bool_and([s.page_type != 'DATA_PAGE' OR s.encoding IN "
+                "('RLE_DICTIONARY', 'PLAIN_DICTIONARY') FOR s IN encoding_stats]) AND len(encoding_stats) > 0) "
+                f"FROM parquet_metadata({quote_literal(target)}) GROUP BY path_in_schema"
+            ).fetchall()
+        except (*_READ_ERRORS, duckdb.BinderException, duckdb.CatalogException):
+            return frozenset()
+        return frozenset(str(name) for name, dictionary in rows if dictionary and name in self.names)
+
+    @property
+    def is_parquet(self) -> bool:
+        """True when the data is read from Parquet files."""
+        return self._parquet_target() is not None
+
+    @property
+    def is_csv(self) -> bool:
+        """True when the data is read from CSV files (which every query parses again)."""
+        return self.spec is not None and not self.is_parquet
+
+    def _parquet_target(self) -> str | None:
+        spec = self.spec
+        if spec is None:
+            return None
+        path = Path(spec.path)
+        if (spec.format or "").lower() not in ("", "parquet"):
+            return None
+        try:
+            if _format_from_suffix(path) != "parquet":
+                return None
+        except DataReadError:
+            return None
+        return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+
+    def _threads(self) -> int:
+        (threads,), = self.connection.execute("SELECT current_setting('threads')").fetchall()
+        return int(threads)
+
     def query_frame(self, sql: str) -> pd.DataFrame:
         """Run ``sql`` and return the result as a pandas DataFrame."""
         try:
@@ -156,6 +233,10 @@ class OpenedData:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _fetch_all(cursor: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    return cursor.execute(sql).fetchall()
 
 
 @contextmanager

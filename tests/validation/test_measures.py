@@ -60,12 +60,27 @@ def test_jensen_shannon_and_psi_on_counts() -> None:
     a[3], b[5] = 0, 0
     p, q = a / a.sum(), b / b.sum()
     js = MEASURES["jensenshannon"].compute(_counts(a, b)).statistic
-    assert js == pytest.approx(jensenshannon(p, q, base=2), rel=1e-12)
+    assert js == pytest.approx(jensenshannon(p, q), rel=1e-12)  # scipy's default base e, as Evidently
     pe, qe = np.where(p == 0, 1e-4, p), np.where(q == 0, 1e-4, q)
     psi = MEASURES["psi"].compute(_counts(a, b)).statistic
     assert psi == pytest.approx(np.sum((pe - qe) * np.log(pe / qe)), rel=1e-12)
     linf = MEASURES["linf"].compute(_counts(a, b)).statistic
     assert linf == pytest.approx(np.max(np.abs(p - q)))
+
+
+def test_jensen_shannon_uses_evidently_base_and_threshold() -> None:
+    """Evidently calls scipy's jensenshannon with its default base (e) and calls drift at >= 0.1.
+
+    Shares of 50/50 against 63/37 are 0.11 apart in base 2 but 0.093 in base e: no drift for
+    either tool; 67/33 is drift for both.
+    """
+    measure = MEASURES["jensenshannon"]
+    near = measure.compute(_counts(np.array([500, 500]), np.array([630, 370])))
+    assert near.statistic == pytest.approx(jensenshannon([0.5, 0.5], [0.63, 0.37]), rel=1e-12)
+    assert jensenshannon([0.5, 0.5], [0.63, 0.37], base=2) > 0.1 > near.statistic
+    assert measure.default_threshold == 0.1 and not measure.drifted(near, measure.default_threshold)
+    far = measure.compute(_counts(np.array([500, 500]), np.array([670, 330])))
+    assert measure.drifted(far, measure.default_threshold)
 
 
 def test_numeric_jensen_shannon_uses_the_documented_bins() -> None:
@@ -74,7 +89,7 @@ def test_numeric_jensen_shannon_uses_the_documented_bins() -> None:
     edges = np.array(col.distribution.edges)
     p = np.histogram(ref["x"], bins=edges)[0]
     q = np.histogram(cur["x"], bins=edges)[0]
-    assert col.statistic == pytest.approx(jensenshannon(p / p.sum(), q / q.sum(), base=2), abs=1e-3)
+    assert col.statistic == pytest.approx(jensenshannon(p / p.sum(), q / q.sum()), abs=1e-3)
     from_profile = detect_drift(profile(ref), cur, options=DriftOptions(numeric_measure="jensenshannon"))
     assert from_profile.column("x").statistic == pytest.approx(col.statistic, abs=0.01)
 

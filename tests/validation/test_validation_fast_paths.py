@@ -197,3 +197,99 @@ def test_large_sample_ks_is_scipys_bit_for_bit(integers: bool) -> None:
     want = stats.ks_2samp(u, v)
     assert ks_two_sample(u, v) == (want.statistic, want.pvalue)
     assert ks_two_sample(v, u) == (stats.ks_2samp(v, u).statistic, stats.ks_2samp(v, u).pvalue)
+
+
+def _wide(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    measure = rng.uniform(0, 10, n)
+    measure[::50] = np.nan
+    return pd.DataFrame({
+        "measure": measure,
+        "small": rng.integers(0, 5, n),                   # integers over a short range: counted exactly
+        "wide": rng.integers(-500, 500, n),              # 0 inside the range: zeros counted
+        "positive": rng.integers(1, 10**6, n),           # 0 outside the range: no zeros, by the bounds
+        "constant": np.full(n, 2.5),
+        "label": rng.choice(["a", "b", "c", "zz"], n).astype(object),
+        "as_text": pd.Series(rng.uniform(0, 1, n)).map("{:.6f}".format).astype(object),
+        "key": np.arange(n),
+    })
+
+
+def test_the_light_parquet_profile_agrees_with_the_full_one(tmp_path: Path) -> None:
+    frame = _wide(6000)
+    path = tmp_path / "w.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, use_dictionary=["label", "small"])
+    with open_data(path) as opened:
+        assert opened.is_parquet and opened.dictionary_encoded() == {"label", "small"}
+        light, full = profile_opened(opened, distributions=False), profile_opened(opened)
+        narrow = profile_opened(opened, distributions=False, counted=())
+    with open_data(frame) as opened:
+        assert not opened.is_parquet and opened.dictionary_encoded() == frozenset()
+        from_frame = profile_opened(opened, distributions=False)
+    assert light.duplicate_rows == full.duplicate_rows == from_frame.duplicate_rows == 0
+    for name in frame.columns:
+        ours, theirs, framed = light.column(name), full.column(name), from_frame.column(name)
+        assert (ours.kind, ours.count, ours.missing) == (theirs.kind, theirs.count, theirs.missing)
+        assert (framed.kind, framed.count, framed.missing) == (theirs.kind, theirs.count, theirs.missing)
+        if ours.numeric is not None:
+            a, b = ours.numeric, theirs.numeric
+            assert (a.min, a.max, a.nan, a.inf, a.zeros, a.finite) == (b.min, b.max, b.nan, b.inf, b.zeros, b.finite)
+        else:
+            assert ours.categories.numeric_like == theirs.categories.numeric_like
+    for name in ("small", "constant", "label"):
+        assert light.column(name).distinct_exact and light.column(name).distinct == full.column(name).distinct
+    assert light.column("small").numeric.value_counts == full.column("small").numeric.value_counts
+    assert light.column("label").categories.top == full.column("label").categories.top
+    assert not narrow.column("as_text").categories.top  # not counted: no top values
+    assert narrow.column("as_text").categories.numeric_like == 6000
+    uncounted = narrow.column("measure")
+    assert (uncounted.distinct, uncounted.distinct_exact) == (2, False)  # a lower bound: its bounds differ
+
+
+def test_duplicate_rows_are_exact_with_or_without_a_unique_column(tmp_path: Path) -> None:
+    frame = _wide(3000)
+    repeated = pd.concat([frame, frame.iloc[:7]], ignore_index=True)
+    for data, expected in ((frame, 0), (repeated, 7), (repeated.drop(columns="key"), 7)):
+        path = _parquet(data, tmp_path / "d.parquet")
+        with open_data(path) as opened:
+            assert profile_opened(opened, distributions=False).duplicate_rows == expected
+        assert profile(data).duplicate_rows == expected
+    schema = Schema(columns=tuple(ColumnSchema(c, ColumnKind.NUMERIC) for c in ("measure", "small", "key")))
+    with_checks = validate(repeated[["measure", "small", "key"]], schema)
+    assert any(a.code == AnomalyCode.DUPLICATE_ROWS and a.observed == 7 for a in with_checks.anomalies)
+    without = validate(repeated[["measure", "small", "key"]], schema, data_checks=False)
+    assert AnomalyCode.DUPLICATE_ROWS not in {a.code for a in without.anomalies}
+
+
+def test_parquet_and_frame_validation_report_the_same_anomalies(tmp_path: Path) -> None:
+    frame = _wide(4000)
+    frame.loc[::400, "label"] = "unknown"
+    path = _parquet(frame, tmp_path / "v.parquet")
+    schema = Schema(columns=(
+        ColumnSchema("measure", ColumnKind.NUMERIC, min=0, max=5, max_missing_fraction=0.5),
+        ColumnSchema("small", ColumnKind.BOOLEAN),
+        ColumnSchema("wide", ColumnKind.NUMERIC, min=-100),
+        ColumnSchema("positive", ColumnKind.NUMERIC),
+        ColumnSchema("constant", ColumnKind.NUMERIC),
+        ColumnSchema("label", ColumnKind.CATEGORICAL, domain=("a", "b", "c")),
+        ColumnSchema("as_text", ColumnKind.NUMERIC),
+        ColumnSchema("key", ColumnKind.NUMERIC),
+    ))
+    results = [validate(data, schema, data_checks=checks) for data in (path, frame) for checks in (False, True)]
+    found = [{(a.code, a.column): a for a in r.anomalies if a.code != AnomalyCode.STUCK_VALUES} for r in results]
+    assert found[0].keys() == found[1].keys() == found[2].keys() == found[3].keys()
+    assert set(found[0]) == {
+        (AnomalyCode.OUT_OF_RANGE, "measure"), (AnomalyCode.TYPE_MISMATCH, "small"),
+        (AnomalyCode.OUT_OF_RANGE, "wide"), (AnomalyCode.CONSTANT_COLUMN, "constant"),
+        (AnomalyCode.UNEXPECTED_CATEGORY, "label"), (AnomalyCode.TYPE_MISMATCH, "as_text"),
+    }
+    for one in found[1:]:
+        for key in (k for k in found[0] if k[1] != "as_text"):
+            assert (one[key].message, one[key].examples) == (found[0][key].message, found[0][key].examples)
+    category = found[0][(AnomalyCode.UNEXPECTED_CATEGORY, "label")]
+    zz = int((frame["label"] == "zz").sum())
+    assert category.examples == ({"value": "zz", "count": zz}, {"value": "unknown", "count": 10})
+    assert f"({zz + 10} rows, 2 distinct value(s))" in category.message
+    text = found[0][(AnomalyCode.TYPE_MISMATCH, "as_text")]
+    assert "numbers stored as text" in text.message and len(text.examples) == 5
+    assert all(float(v) >= 0 for v in text.examples)
