@@ -51,7 +51,8 @@ def monitor_chores(workspace: Any, monitor_store: Any, *, clock: Any = None,
                                   store=monitor_store, registry=workspace.registry,
                                   now=None if clock is None else clock())
             verdicts = guard_model(model, policies=settings.registry.policies, monitors=settings.monitors,
-                                   store=monitor_store, log=log, registry=workspace.registry)
+                                   store=monitor_store, log=log, registry=workspace.registry,
+                                   rollback=lambda name, alias, reason: _roll_back(workspace, name, alias, reason))
             for verdict in verdicts:
                 if verdict.action == "rolled back":
                     logging.getLogger("loopline.monitoring").warning("%s@%s: %s", model, verdict.alias,
@@ -62,6 +63,24 @@ def monitor_chores(workspace: Any, monitor_store: Any, *, clock: Any = None,
         return work
 
     return [chore(m) for m in models]
+
+
+def _roll_back(workspace: Any, model: str, alias: str, reason: str) -> None:
+    """End a running canary or shadow through its deployment (which moves the alias back too); otherwise
+    move the alias back in the registry, and the servers following it swap back."""
+    from loopline.deployment import DeploymentController, InfraValidator, StoreLocation
+    from loopline.errors import NotFoundError
+
+    controller = DeploymentController(workspace.registry, InfraValidator(StoreLocation.of(workspace.registry),
+                                                                         warm=False))
+    try:
+        trial = controller.state(model).trial
+    except NotFoundError:
+        trial = None
+    if trial is not None:
+        controller.abort(model, reason=reason)
+    else:
+        workspace.registry.rollback(model, alias, reason=reason)
 
 
 def agent(ctx: typer.Context,

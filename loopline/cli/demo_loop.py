@@ -111,7 +111,7 @@ def run_loop(ws: Any, *, start: str, days: int | None, speed: float, policy: str
         timing["retrain_s"] += time.perf_counter() - began
         if result.ok:
             newest = trigger_store.firings(limit=1)
-            _record_run(ws, result, clock.now, newest[0].reason if newest else "", params, stories, held)
+            _record_run(ws, result, clock.now, _why(newest[0]) if newest else "", params, stories, held)
         return RunOutcome(run_id=result.run.id, ok=result.ok, error=result.error)
 
     def on_monitor(model: str, reports: Any, verdicts: Any) -> None:
@@ -183,6 +183,16 @@ def run_loop(ws: Any, *, start: str, days: int | None, speed: float, policy: str
                        windows=[windows[k] for k in sorted(windows)], refused=result.refused, days=result.days,
                        elapsed_s=result.elapsed_s, retrain_s=timing["retrain_s"],
                        timings={**result.timings, "swaps": timing.get("swap_s", 0.0)})
+
+
+def _why(firing: Any) -> str:
+    """What started a retraining, in a few words: the alert rules that fired, or the schedule."""
+    rules = firing.details.get("rules") if isinstance(firing.details, Mapping) else None
+    if firing.kind == "alert" and rules:
+        return "alert " + ", ".join(rules)
+    if firing.kind == "schedule":
+        return "daily schedule"
+    return firing.reason
 
 
 def story_of(ws: Any, result: Any, at: datetime, why: str, params: Mapping[str, Any]) -> VersionStory | None:

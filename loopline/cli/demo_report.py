@@ -66,12 +66,11 @@ def print_summary(loop: Any) -> None:
     numbers = overall(loop)
     rows = []
     for story in loop.versions:
-        rows.append((f"bikes/{story.version}", f"{story.trained_at:%Y-%m-%d}", story.data_end or "",
-                     _output.escape(story.why[:70]), _output.escape(story.blessing),
-                     f"{story.live_from:%Y-%m-%d}" if story.live_from else "never",
+        rows.append((f"bikes/{story.version}", f"{story.trained_at:%Y-%m-%d}", _output.escape(story.why),
+                     _output.escape(story.blessing), f"{story.live_from:%Y-%m-%d}" if story.live_from else "never",
                      f"{story.rolled_back_at:%Y-%m-%d}" if story.rolled_back_at else ""))
-    _output.table("Model versions", ["version", "trained", "data up to", "why", "blessing", "live from",
-                                     "rolled back"], rows)
+    _output.table("Model versions (trained on the data up to the day shown)",
+                  ["version", "trained", "why", "blessing", "live from", "rolled back"], rows)
     if loop.held:
         _output.table("Candidates not promoted", ["day", "run", "reason"], [
             (f"{h['at']:%Y-%m-%d}", h["run_id"], _output.escape(h["blessing"])) for h in loop.held])

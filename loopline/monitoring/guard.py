@@ -1,26 +1,27 @@
 """The rollback guard: a version that does worse once live is rolled back when the alias's policy says so.
 
 For an alias whose policy sets ``auto_rollback``, and whose newest move was a promotion, the
-guard reads the monitor windows the new version served (the version that answered most of a
-window's predictions) since it took over, and judges it on its first ``rollback_windows``:
+guard judges the new version on the first ``rollback_windows`` complete monitor windows in
+which it answered since then, whether it answered all the traffic or a canary's share:
 
-- operations, at once: a window with an error rate above ``rollback_max_error_rate``, or a
-  p99 latency above ``rollback_max_latency_p99_ms``, rolls back;
-- performance, once that many of its windows have enough labels: the metric of its answers
-  against the metric of the previous version's answers to the same logged inputs (the
-  champion replayed on the challenger's traffic, so the two are judged on the same hours
-  and the same labels); a relative worsening beyond ``rollback_max_worsening`` (for
-  accuracy, a drop of more than that) rolls back.
+- operations, at once: more than ``rollback_max_error_rate`` of its answers failed, or their
+  p99 latency is above ``rollback_max_latency_p99_ms``;
+- performance, once those windows hold enough labelled answers of it (the monitor's
+  ``min_labels``): the metric of its answers against the metric of the previous version's
+  answers to the same logged inputs (the champion replayed on the challenger's traffic, so
+  the two are judged on the same hours and the same labels); a relative worsening beyond
+  ``rollback_max_worsening`` (for accuracy, a drop of more than that) rolls back.
 
 The verdict rests on the same first windows each time, so judging again gives the same
 answer, and an alias that was rolled back is not judged again (its newest move is a
-rollback). The rollback goes through the registry, which records it in the audit log.
+rollback). The rollback is the caller's to choose (the agent ends a canary through its
+deployment); by default the registry moves the alias back, recording it in the audit log.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,10 +60,18 @@ class GuardVerdict:
                 "action": self.action, "reason": self.reason, "evidence": self.evidence}
 
 
+Rollback = Callable[[str, str, str], None]
+"""Rolls ``model@alias`` back, with a reason: the registry's alias move, or the deployment's rollback."""
+
+
 def guard_model(model: str, *, policies: Mapping[str, AliasPolicy], monitors: Mapping[str, MonitorSection],
-                store: MonitorStore, log: PredictionLog, registry: Registry,
-                user: str | None = None) -> list[GuardVerdict]:
-    """Judge every alias of ``model`` whose policy sets ``auto_rollback``; roll back where it did worse."""
+                store: MonitorStore, log: PredictionLog, registry: Registry, user: str | None = None,
+                rollback: Rollback | None = None) -> list[GuardVerdict]:
+    """Judge every alias of ``model`` whose policy sets ``auto_rollback``; roll back where it did worse.
+
+    ``rollback`` (default: move the alias back in the registry) lets the caller end a canary
+    through its deployment instead, which also moves the alias back.
+    """
     verdicts = []
     aliases = registry.aliases(model)
     for alias, policy in sorted(policies.items()):
@@ -72,7 +81,10 @@ def guard_model(model: str, *, policies: Mapping[str, AliasPolicy], monitors: Ma
         if verdict is None:
             continue
         if verdict.action == ROLLED_BACK:
-            registry.rollback(model, alias, user=user, reason=verdict.reason[:1000])
+            if rollback is not None:
+                rollback(model, alias, verdict.reason[:1000])
+            else:
+                registry.rollback(model, alias, user=user, reason=verdict.reason[:1000])
         verdicts.append(verdict)
     return verdicts
 
@@ -99,42 +111,47 @@ def _judge(model: str, alias: str, policy: AliasPolicy, new: int, old: int, *,
            monitors: Mapping[str, MonitorSection], store: MonitorStore, log: PredictionLog,
            registry: Registry) -> GuardVerdict:
     definition = monitors_for(model, monitors)[0]
-    served = _served_since_promotion(store, definition.name, new)
-    if not served:
-        return GuardVerdict(model, alias, new, old, WATCHING, f"no window served by version {new} yet")
+    answered = _answered_since_promotion(store, definition.name, new)
+    if not answered:
+        return GuardVerdict(model, alias, new, old, WATCHING, f"no window where version {new} answered yet")
     need = policy.rollback_windows
-    operations = _operations(served[:need], policy, new)
+    head = answered[:need]
+    rows = [row for w in head for row in _rows_of(log, model, new, w)]
+    share = "all" if all(_served_by(w) == new for w in head) else "a share (canary)"
+    operations = _operations(rows, policy, new)
     if operations is not None:
-        return GuardVerdict(model, alias, new, old, ROLLED_BACK, operations[0], operations[1])
-    judged = [w for w in served if w.metrics.get("performance.value") is not None][:need]
-    if len(judged) < need:
+        return GuardVerdict(model, alias, new, old, ROLLED_BACK, operations[0], {**operations[1], "traffic": share})
+    labelled = [r for r in rows if r.labelled_at is not None]
+    if len(head) < need or len(labelled) < definition.min_labels:
         return GuardVerdict(model, alias, new, old, WATCHING,
-                            f"{len(judged)} of {need} windows of version {new} have enough labels")
-    metric = str(judged[0].details.get("performance", {}).get("metric", "mae"))
-    rows = [row for w in judged for row in _labelled_rows(log, model, new, w)]
-    ours, theirs = _compare(rows, registry.load(f"{model}/{old}"), metric)
+                            f"{len(head)} of {need} windows where version {new} answered, "
+                            f"{len(labelled)} labelled predictions (at least {definition.min_labels} needed)")
+    metric = str(next((w.details.get("performance", {}).get("metric") for w in head
+                       if w.details.get("performance", {}).get("metric")), "mae"))
+    ours, theirs = _compare(labelled, registry.load(f"{model}/{old}"), metric)
     if metric == "accuracy":
         worsening = theirs - ours
     else:
         worsening = (ours - theirs) / theirs if theirs > 0 else (0.0 if ours == theirs else math.inf)
-    evidence = {"metric": metric, "rows": len(rows), "windows": [w.key for w in judged],
+    evidence = {"metric": metric, "rows": len(labelled), "windows": [w.key for w in head], "traffic": share,
                 "new": {"version": new, "value": ours}, "previous": {"version": old, "value": theirs},
                 "worsening": worsening, "limit": policy.rollback_max_worsening}
-    text = (f"version {new}: {metric} {ours:.4g} on the {len(rows)} labelled predictions of its first {need} "
-            f"windows; version {old} on the same inputs: {theirs:.4g}; worsening {worsening:+.1%}, "
-            f"limit {policy.rollback_max_worsening:.0%}")
+    text = (f"version {new} ({share} of the traffic): {metric} {ours:.4g} on its {len(labelled)} labelled "
+            f"predictions of its first {need} windows; version {old} on the same inputs: {theirs:.4g}; "
+            f"worsening {worsening:+.1%}, limit {policy.rollback_max_worsening:.0%}")
     if worsening > policy.rollback_max_worsening:
         return GuardVerdict(model, alias, new, old, ROLLED_BACK, f"automatic rollback: {text}", evidence)
     return GuardVerdict(model, alias, new, old, KEPT, text, evidence)
 
 
-def _labelled_rows(log: PredictionLog, model: str, version: int, window: WindowResult) -> list[LoggedPrediction]:
+def _rows_of(log: PredictionLog, model: str, version: int, window: WindowResult) -> list[LoggedPrediction]:
+    """The predictions ``version`` answered in ``window`` (a shadow's copies left out), with their labels."""
     rows = []
     cursor = None
     while True:
         page = log.list(model=model, since=window.start, until=window.end, after_id=cursor, limit=_ROWS,
                         with_labels=True)
-        rows.extend(r for r in page if r.version == version and r.served_as != "shadow" and r.labelled_at is not None)
+        rows.extend(r for r in page if r.version == version and r.served_as != "shadow")
         if len(page) < _ROWS:
             return rows
         cursor = page[-1].id
@@ -164,18 +181,25 @@ def _compare(rows: list[LoggedPrediction], previous: Any, metric: str) -> tuple[
     return tuple(float(np.mean(np.abs(e))) for e in errors)  # type: ignore[return-value]
 
 
-def _operations(windows: list[WindowResult], policy: AliasPolicy, version: int) -> tuple[str, dict] | None:
-    for w in windows:
-        rate = w.metrics.get("operations.error_rate")
-        if rate is not None and rate > policy.rollback_max_error_rate:
-            return (f"automatic rollback: version {version} answered {rate:.1%} of window {w.key} with errors, "
-                    f"limit {policy.rollback_max_error_rate:.1%}",
-                    {"window": w.key, "error_rate": rate, "limit": policy.rollback_max_error_rate})
-        p99 = w.metrics.get("operations.latency_p99_ms")
-        limit = policy.rollback_max_latency_p99_ms
-        if limit is not None and p99 is not None and p99 > limit:
-            return (f"automatic rollback: version {version} had a p99 latency of {p99:.1f} ms in window {w.key}, "
-                    f"limit {limit:g} ms", {"window": w.key, "latency_p99_ms": p99, "limit": limit})
+def _operations(rows: list[LoggedPrediction], policy: AliasPolicy, version: int) -> tuple[str, dict] | None:
+    """A rollback reason when the version's answers fail too often or too slowly, else None."""
+    if not rows:
+        return None
+    from loopline.monitoring.frames import scalar_output
+
+    failed = sum(1 for r in rows if scalar_output(r.output) is None)
+    rate = failed / len(rows)
+    if rate > policy.rollback_max_error_rate:
+        return (f"automatic rollback: version {version} failed {failed} of its {len(rows)} predictions "
+                f"({rate:.1%}), limit {policy.rollback_max_error_rate:.1%}",
+                {"errors": failed, "rows": len(rows), "error_rate": rate, "limit": policy.rollback_max_error_rate})
+    limit = policy.rollback_max_latency_p99_ms
+    if limit is not None:
+        latencies = sorted(float(r.latency_ms) for r in rows)
+        p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+        if p99 > limit:
+            return (f"automatic rollback: version {version} had a p99 latency of {p99:.1f} ms over its "
+                    f"{len(rows)} predictions, limit {limit:g} ms", {"latency_p99_ms": p99, "limit": limit})
     return None
 
 
@@ -185,21 +209,21 @@ def _served_by(window: WindowResult) -> int | None:
     return int(max(window.versions.items(), key=lambda kv: kv[1])[0])
 
 
-def _served_since_promotion(store: MonitorStore, monitor: str, version: int) -> list[WindowResult]:
-    """The complete windows ``version`` served since it took over, oldest first (read newest first, in pages)."""
-    served: list[WindowResult] = []
+def _answered_since_promotion(store: MonitorStore, monitor: str, version: int) -> list[WindowResult]:
+    """The complete windows in which ``version`` answered since it last took over (all the traffic, or a
+    canary's share), oldest first: read newest first, in pages, back to the first window without it."""
+    found: list[WindowResult] = []
     before = None
     while True:
         page = store.windows(monitor, complete=True, limit=_PAGE, newest_first=True, before=before)
         for window in page:
-            by = _served_by(window)
-            if by == version:
-                served.append(window)
-            elif by is not None and served:
-                return served[::-1]
+            if str(version) in window.versions:
+                found.append(window)
+            elif window.rows and found:
+                return found[::-1]
         if len(page) < _PAGE:
-            return served[::-1]
+            return found[::-1]
         before = page[-1].start
 
 
-__all__ = ["KEPT", "ROLLED_BACK", "WATCHING", "GuardVerdict", "guard_model", "judge_alias"]
+__all__ = ["KEPT", "ROLLED_BACK", "WATCHING", "GuardVerdict", "Rollback", "guard_model", "judge_alias"]

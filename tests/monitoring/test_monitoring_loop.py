@@ -170,3 +170,22 @@ def test_the_guard_waits_for_enough_labelled_windows(stores: Stores, version: in
     [verdict] = guard(stores)
     assert verdict.action == WATCHING and "2 of 3" in verdict.reason
     assert stores.registry.aliases("bikes")["production"] == worse
+
+
+def test_a_canary_that_does_worse_on_its_share_is_rolled_back(stores: Stores, version: int) -> None:
+    worse = register(stores, fit_worse_model)
+    stores.registry.promote("bikes", version, "production")
+    stores.registry.promote("bikes", worse, "production")
+    for day in range(4):  # the old version answers most requests, the canary a share of them
+        start = START + timedelta(days=day)
+        replay(stores, days=1, version=version, start=start, seed=30 + day, per_hour=3)
+        replay(stores, days=1, version=worse, start=start + timedelta(minutes=5), seed=40 + day, per_hour=1)
+    check_model("bikes", monitors=MONITORS, alerts=settings_from_mapping({}, source="t", environ={}).alerts,
+                log=stores.log, store=stores.monitors, registry=stores.registry, now=START + timedelta(days=5),
+                channels={})
+    undone: list[tuple[str, str, str]] = []
+    [verdict] = guard_model("bikes", policies=GUARD, monitors=MONITORS, store=stores.monitors, log=stores.log,
+                            registry=stores.registry, rollback=lambda *args: undone.append(args))
+    assert verdict.action == ROLLED_BACK and verdict.evidence["traffic"] == "a share (canary)"
+    assert verdict.evidence["rows"] == 3 * 24
+    assert undone == [("bikes", "production", verdict.reason)]
