@@ -4,8 +4,8 @@ Where both compute the same quantity from the same raw values the tolerance is f
 round-off (relative 1e-9). Where the definitions differ, the check says so and compares
 what is comparable:
 
-- Jensen-Shannon: Loopline reports the distance in base 2 (0..1), Evidently in base e
-  (scipy's default): Loopline's value x sqrt(ln 2) must equal Evidently's.
+- Jensen-Shannon: both report the distance in base e (scipy's default), so the values must
+  be equal.
 - Chi-squared: Loopline tests the 2 x k table for homogeneity; Evidently runs scipy's
   goodness-of-fit test of the current counts against the reference shares, which treats
   the reference sample as exact. The check recomputes Evidently's goodness-of-fit p-value
@@ -33,7 +33,6 @@ import numpy as np
 
 EXACT = 1e-9
 BINNED_WASSERSTEIN = (0.02, 0.002)
-JS_BASE_E = math.sqrt(math.log(2))
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def _check(col, value: float, theirs: dict, *, stored: bool) -> ColumnCheck:
         return ColumnCheck(**base, comparable=comparable, tolerance="GOF p from Loopline's counts, rel 1e-9",
                            within=_close(comparable, theirs["value"], EXACT, 1e-12),
                            note="homogeneity (Loopline) vs goodness of fit (Evidently)", judged_on_comparable=False)
-    comparable = value * JS_BASE_E if col.measure == "jensenshannon" else value
+    comparable = value
     if col.measure in ("psi", "jensenshannon") and numeric:
         return ColumnCheck(**base, comparable=comparable, tolerance="different bins: verdict only", within=None,
                            note="bins: reference 0.1-99.9% range (Loopline) vs Sturges over both (Evidently)")
@@ -84,9 +83,8 @@ def _check(col, value: float, theirs: dict, *, stored: bool) -> ColumnCheck:
                            within=_close(comparable, theirs["value"], relative, absolute))
     if stored and col.measure == "ks":
         return ColumnCheck(**base, comparable=comparable, tolerance="histogram: verdict only", within=None)
-    note = "base 2 (Loopline) vs base e (Evidently)" if col.measure == "jensenshannon" else ""
     return ColumnCheck(**base, comparable=comparable, tolerance="rel 1e-9", within=_close(comparable, theirs["value"],
-                       EXACT, 1e-12), note=note)
+                       EXACT, 1e-12))
 
 
 def _goodness_of_fit_p(col) -> float:

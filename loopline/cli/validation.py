@@ -144,6 +144,8 @@ def validate(
     order_by: list[str] = typer.Option([], "--order-by", help="Column(s) giving the row order for stuck-value checks."),
     html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report to this file."),
     as_json: bool = typer.Option(False, "--json", help="Print the anomalies as JSON."),
+    data_checks: bool = typer.Option(True, "--data-checks/--schema-only", help="Also look for duplicate rows "
+                                     "and keys, conflicting labels, target leakage and stuck values (warnings)."),
 ) -> None:
     """Check data against a schema; exit status 1 when any anomaly is an ERROR."""
     from loopline.cli._validation_output import print_anomalies
@@ -155,7 +157,7 @@ def validate(
     with sources.reading_inputs(), _working(f"validating {data}", enabled=not as_json):
         parsed, schema_source = sources.resolve_schema(ctx, schema)
         result = run_validation(sources.resolve_data(ctx, data), parsed, environment=None if env == "ALL" else env,
-                                order_by=order_by)
+                                order_by=order_by, data_checks=data_checks)
     if html is not None:
         sources.write_atomic(html, html_page(result))
     if as_json:

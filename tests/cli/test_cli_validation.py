@@ -206,3 +206,17 @@ def test_catalog_datasets_saved_schemas_and_statistics_artifacts(loopline: Loopl
     assert json.loads(drift.out)["dataset_drift"] is False
     model_like = loopline("drift", f"a{artifact.id - 1}", "bike_hours", cwd=workspace)
     assert model_like.code == 1 and "not Statistics" in model_like.err
+
+
+def test_schema_only_leaves_out_the_data_centric_warnings(loopline: Loopline, files: Path, tmp_path: Path) -> None:
+    loopline("schema", "infer", str(files / "reference.csv"), "--label", "churn", "-o", "schema.yaml", cwd=tmp_path)
+    reference = pd.read_csv(files / "reference.csv")
+    pd.concat([reference, reference.head(50)]).to_csv(tmp_path / "repeated.csv", index=False)
+
+    def codes(*flags: str) -> set[str]:
+        done = loopline("validate", "repeated.csv", "--schema", "schema.yaml", "--json", *flags, cwd=tmp_path)
+        assert done.code == 0, done.err
+        return {a["code"] for a in json.loads(done.out)["anomalies"]}
+
+    assert "DUPLICATE_ROWS" in codes()
+    assert "DUPLICATE_ROWS" not in codes("--schema-only")
