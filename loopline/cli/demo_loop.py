@@ -76,11 +76,9 @@ class SimClock:
 def run_loop(ws: Any, *, start: str, days: int | None, speed: float, policy: str,
              first: VersionStory) -> LoopOutcome:
     """Serve, replay and keep the model healthy; returns what happened."""
-    import httpx
-
     from loopline.cli.agent import monitor_chores
     from loopline.config import TriggerSection
-    from loopline.examples.bikes.replay import Replay, replay_hours
+    from loopline.examples.bikes.replay import Connection, Replay, replay_hours
     from loopline.metadata.predictions import PredictionLog
     from loopline.monitoring import MonitorStore
     from loopline.triggers import Agent, LeaseStore, RunOutcome, TriggerChecks, TriggerStore
@@ -169,7 +167,7 @@ def run_loop(ws: Any, *, start: str, days: int | None, speed: float, policy: str
                 console.print(f"   [dim]{midnight:%Y-%m}: {done} days replayed, bikes/{live['version']} serving[/]")
 
         try:
-            with httpx.Client(base_url=base, timeout=60) as client:
+            with Connection(base) as client:
                 replay = Replay(client, hours, inputs=inputs, start=start, days=days, speed=speed,
                                 acknowledged=lambda: log.count(model="bikes"), on_day_end=on_day_end,
                                 on_progress=progress)

@@ -15,13 +15,16 @@ the server answers.
 
 from __future__ import annotations
 
+import http.client
 import json
+import json as _json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -69,8 +72,65 @@ class ReplayResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds spent: requests, feedback, log, day_end
 
 
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class Connection:
+    """A kept-alive HTTP/1.1 connection to ``base_url`` (``http://host:port``), reopened if the server closes it.
+
+    The standard library's client: a replay sends tens of thousands of small requests one after
+    the other, and this costs the sender a fraction of a general-purpose client's time per request.
+    """
+
+    def __init__(self, base_url: str, *, timeout_s: float = 60.0) -> None:
+        parsed = urlsplit(base_url)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise InvalidInputError(f"the replay needs an http://host:port address, got {base_url!r}")
+        self.host, self.port, self.timeout_s = parsed.hostname, parsed.port or 80, timeout_s
+        self._conn: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, *, json: Any, headers: dict[str, str] | None = None) -> Answer:
+        body = _json.dumps(json, separators=(",", ":"))
+        return self._send("POST", path, body, {"Content-Type": "application/json", **(headers or {})})
+
+    def get(self, path: str) -> Answer:
+        return self._send("GET", path, None, {})
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(self, method: str, path: str, body: str | None, headers: dict[str, str]) -> Answer:
+        for attempt in (1, 2):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
+            try:
+                self._conn.request(method, path, body=body, headers=headers)
+                response = self._conn.getresponse()
+                return Answer(response.status, response.read().decode("utf-8", errors="replace"))
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()  # the server dropped an idle keep-alive connection: once more, on a new one
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
 class Replay:
-    """Sends the hours of ``[start, start + days)`` to the server at ``client`` (an ``httpx.Client``)."""
+    """Sends the hours of ``[start, start + days)`` to the server at ``client`` (a ``Connection``, or an
+    ``httpx.Client`` on the server's base URL)."""
 
     def __init__(self, client: Any, hours: pd.DataFrame, *, inputs: Sequence[str], start: str, days: int | None = None,
                  speed: float = 0.0, label_delay: timedelta = timedelta(days=1), model: str = "bikes",
@@ -197,4 +257,4 @@ def mae_by_month(frame: pd.DataFrame, prediction: str = "prediction") -> pd.Seri
     return errors.groupby(months).mean()
 
 
-__all__ = ["EVENT_TIME_HEADER", "Replay", "ReplayResult", "mae_by_month", "replay_hours"]
+__all__ = ["EVENT_TIME_HEADER", "Answer", "Connection", "Replay", "ReplayResult", "mae_by_month", "replay_hours"]
