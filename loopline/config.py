@@ -266,6 +266,8 @@ class MonitorSection(_Section):
     window: Literal["hourly", "daily", "requests"] = "daily"
     window_requests: int = Field(1000, ge=1, le=1_000_000)
     features: list[str] | None = Field(None, description="the inputs to watch; default: the model's features")
+    drift_features: list[str] | None = Field(
+        None, description="the inputs whose drift makes dataset drift; default: every watched input")
     min_rows: int = Field(30, ge=1, description="fewer predictions in a window: not enough data")
     min_labels: int = Field(30, ge=1, description="fewer labelled predictions: no performance verdict")
     min_label_coverage: float = Field(0.5, ge=0, le=1, description="labelled share needed for a performance verdict")

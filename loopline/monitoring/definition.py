@@ -20,6 +20,7 @@ class MonitorDefinition:
     model: str
     window: WindowSpec
     features: tuple[str, ...] | None = None
+    drift_features: tuple[str, ...] | None = None
     min_rows: int = 30
     min_labels: int = 30
     min_label_coverage: float = 0.5
@@ -31,7 +32,9 @@ class MonitorDefinition:
     def from_section(cls, name: str, section: MonitorSection) -> MonitorDefinition:
         return cls(
             name=name, model=section.model, window=WindowSpec(section.window, section.window_requests),
-            features=tuple(section.features) if section.features else None, min_rows=section.min_rows,
+            features=tuple(section.features) if section.features else None,
+            drift_features=tuple(section.drift_features) if section.drift_features else None,
+            min_rows=section.min_rows,
             min_labels=section.min_labels, min_label_coverage=section.min_label_coverage, metric=section.metric,
             confidence=section.confidence, drift_share=section.drift_share,
         )

@@ -189,3 +189,18 @@ def test_a_canary_that_does_worse_on_its_share_is_rolled_back(stores: Stores, ve
     assert verdict.action == ROLLED_BACK and verdict.evidence["traffic"] == "a share (canary)"
     assert verdict.evidence["rows"] == 3 * 24
     assert undone == [("bikes", "production", verdict.reason)]
+
+
+def test_dataset_drift_counts_only_the_drift_features(stores: Stores, version: int) -> None:
+    replay(stores, days=2, version=version, drifted=True, seed=51)  # warmer, and a weather never seen
+    alerts = settings_from_mapping({}, source="t", environ={}).alerts
+    monitors = {"all": MonitorSection(model="bikes", window="daily"),
+                "hours": MonitorSection(model="bikes", window="daily", drift_features=["hr"])}
+    check_model("bikes", monitors=monitors, alerts=alerts, log=stores.log, store=stores.monitors,
+                registry=stores.registry, now=START + timedelta(days=2), channels={})
+    everything = stores.monitors.windows("all", complete=True)[0]
+    hours = stores.monitors.windows("hours", complete=True)[0]  # every hour of the day, as in training
+    assert everything.metrics["drift.dataset_drift"] == 1.0 and "temp" in everything.details["drift"]["drifted"]
+    assert hours.metrics["drift.dataset_drift"] == 0.0
+    assert [c["column"] for c in hours.details["drift"]["columns"]] == ["hr"]
+    assert hours.details["quality"] == everything.details["quality"]  # every watched input still checked
