@@ -1,18 +1,24 @@
 """Online serving: Loopline vs ``mlflow models serve`` and a bare FastAPI app; batch vs ``predict``.
 
     .venv/bin/python bench/serving_vs_peers.py [--seconds 5] [--rounds 1] [--batch-rows 1000000] [--json PATH]
+        [--part all|online|batch]
 
-The model: StandardScaler + LogisticRegression(max_iter=2000) on scikit-learn's bundled
-breast-cancer data (30 numeric inputs), fitted the same way on every side. Servers, all
-started before the first measurement and left idle while another one is measured:
+The models, fitted the same way on every side: ``cancer``, StandardScaler +
+LogisticRegression(max_iter=2000) on scikit-learn's bundled breast-cancer data (30 numeric
+inputs); ``bikes``, the bike example's HistGradientBoostingRegressor(max_iter=200,
+learning_rate=0.1, max_leaf_nodes=31) on its 12 features, trained on the hours before
+2011-05-01 of the bundled CSV (loopline/examples/bikes/data). Servers, all started before the
+first measurement and left idle while another one is measured:
 
-- ``mlflow``: ``mlflow models serve --env-manager local`` (bench/peers/mlflow_serve.py, in
-  bench/.venvs/mlflow), its defaults; ``POST /invocations`` with ``dataframe_records``.
+- ``mlflow``, ``mlflow-bikes``: ``mlflow models serve --env-manager local``
+  (bench/peers/mlflow_serve.py, in bench/.venvs/mlflow), its defaults; ``POST /invocations``
+  with ``dataframe_records``.
 - ``bare``: FastAPI on uvicorn returning a constant (bench/peers/bare_fastapi.py): the ceiling.
-- ``loopline``: ``loopline serve cancer@production`` from a temporary workspace whose registry
-  holds the model, prediction log on (SQLite, the workspace default), ``--no-access-log``;
-  ``POST /predict`` with ``{"records": [...]}``. Also with ``--workers 2``, and with
-  ``--no-prediction-log`` to show what logging costs.
+- ``loopline``, ``loopline-bikes``: ``loopline serve cancer@production`` (``bikes@production``)
+  from a temporary workspace whose registry holds the model, prediction log on (SQLite, the
+  workspace default), ``--no-access-log``; ``POST /predict`` with ``{"records": [...]}``. The
+  cancer model also with ``--workers 2``, and with ``--no-prediction-log`` to show what logging
+  costs.
 
 Load: wrk (``apt-get install wrk``) in its own process, one thread, keep-alive connections,
 the same single-row body for every request, ``--seconds`` per point after a one-second
@@ -73,16 +79,44 @@ def cancer_package():
     return ModelPackage(model, signature=signature_from_schema(schema), sample_input=features.head(30))
 
 
-def make_workspace(root: Path, package) -> Path:
-    """A workspace whose registry holds ``package`` as cancer/1 behind ``production``."""
+BIKES_CSV = Path(__file__).resolve().parents[1] / "loopline" / "examples" / "bikes" / "data" / "bike_sharing_hour.csv"
+
+
+def bikes_frame():
+    """The bike example's features and target, hours before 2011-05-01 (its default training window)."""
+    import pandas as pd
+
+    from loopline.examples.bikes.steps import FEATURES, TARGET
+
+    hours = pd.read_csv(BIKES_CSV)
+    train = hours[hours["dteday"] < "2011-05-01"].reset_index(drop=True)
+    return train[list(FEATURES)], train[TARGET]
+
+
+def bikes_package():
+    """The bike example's HistGradientBoostingRegressor, registered as Loopline registers it."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from loopline.registry import ModelPackage, signature_from_schema
+    from loopline.validation import infer_schema, profile
+
+    features, target = bikes_frame()
+    model = HistGradientBoostingRegressor(max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
+                                          random_state=0).fit(features, target)
+    schema = infer_schema(profile(features), range_slack=0.5)
+    return ModelPackage(model, signature=signature_from_schema(schema), sample_input=features.head(30))
+
+
+def make_workspace(root: Path, package, name: str = "cancer") -> Path:
+    """A workspace whose registry holds ``package`` as NAME/1 behind ``production``."""
     from loopline.workspace import Workspace
 
     root.mkdir(parents=True, exist_ok=True)
     (root / "loopline.toml").write_text('[workspace]\nname = "serving-bench"\n')
     with Workspace.find(root) as workspace:
-        folder = package.save(root / "exported" / "cancer")
-        version = workspace.registry.import_model(folder, name="cancer", trust=True, user="admin")
-        workspace.registry.promote("cancer", version.version, "production", user="admin", reason="benchmark")
+        folder = package.save(root / "exported" / name)
+        version = workspace.registry.import_model(folder, name=name, trust=True, user="admin")
+        workspace.registry.promote(name, version.version, "production", user="admin", reason="benchmark")
     return root
 
 
@@ -104,6 +138,7 @@ class Server:
     body: str
     cwd: Path
     logged: bool = False
+    model: str = "cancer"
     process: subprocess.Popen | None = None
     log: Path | None = None
     samples: dict[int, list[dict]] = field(default_factory=dict)
@@ -205,7 +240,7 @@ def run_wrk(server: Server, connections: int, seconds: int, folder: Path) -> dic
     return result
 
 
-def logged_rows(workspace: Path) -> int:
+def logged_rows(workspace: Path, model: str) -> int:
     """Rows in the workspace's prediction log (what every answered request must have left)."""
     from loopline.metadata.predictions import PredictionLog
     from loopline.workspace import Workspace
@@ -213,29 +248,36 @@ def logged_rows(workspace: Path) -> int:
     with Workspace.find(workspace) as ws:
         url = ws.metadata_url
     with PredictionLog(url) as log:
-        return log.count(model="cancer")
+        return log.count(model=model)
 
 
 def build_servers(folder: Path, features) -> list[Server]:
     record = {k: float(v) for k, v in features.iloc[0].items()}
-    loopline_body = json.dumps({"records": [record]})
-    mlflow_body = json.dumps({"dataframe_records": [record]})
-    mlflow_port, bare_port = free_port(), free_port()
-    servers = [
-        Server("mlflow", [str(_harness.peer_python("mlflow")), str(_harness.PEERS_DIR / "mlflow_serve.py"),
-                          "--out", str(folder / "mlflow.json"), "--folder", str(folder / "mlflow"),
-                          "--port", str(mlflow_port)],
-               mlflow_port, "/ping", "/invocations", mlflow_body, folder),
-        Server("bare", [sys.executable, str(_harness.PEERS_DIR / "bare_fastapi.py"), "--port", str(bare_port)],
-               bare_port, "/health", "/predict", loopline_body, folder),
-    ]
-    for name, extra, logged in (("loopline", [], True), ("loopline-2w", ["--workers", "2"], True),
-                                ("loopline-nolog", ["--no-prediction-log"], False)):
-        workspace = make_workspace(folder / name, cancer_package())
+    bikes_features, _ = bikes_frame()
+    bike = {k: (v.item() if hasattr(v, "item") else v) for k, v in bikes_features.iloc[0].items()}
+    bodies = {"cancer": record, "bikes": bike}
+    bare_port = free_port()
+    servers = []
+    for name, model in (("mlflow", "cancer"), ("mlflow-bikes", "bikes")):
         port = free_port()
-        servers.append(Server(name, [str(LOOPLINE_CLI), "serve", "cancer@production", "--port", str(port),
+        servers.append(Server(
+            name, [str(_harness.peer_python("mlflow")), str(_harness.PEERS_DIR / "mlflow_serve.py"),
+                   "--out", str(folder / f"{name}.json"), "--folder", str(folder / name), "--port", str(port),
+                   "--model", model, "--bikes-csv", str(BIKES_CSV)],
+            port, "/ping", "/invocations", json.dumps({"dataframe_records": [bodies[model]]}), folder, model=model))
+    servers.append(Server("bare", [sys.executable, str(_harness.PEERS_DIR / "bare_fastapi.py"), "--port",
+                                   str(bare_port)],
+                          bare_port, "/health", "/predict", json.dumps({"records": [record]}), folder))
+    packages = {"cancer": cancer_package(), "bikes": bikes_package()}
+    for name, model, extra, logged in (("loopline", "cancer", [], True), ("loopline-bikes", "bikes", [], True),
+                                       ("loopline-2w", "cancer", ["--workers", "2"], True),
+                                       ("loopline-nolog", "cancer", ["--no-prediction-log"], False)):
+        workspace = make_workspace(folder / name, packages[model], model)
+        port = free_port()
+        servers.append(Server(name, [str(LOOPLINE_CLI), "serve", f"{model}@production", "--port", str(port),
                                      "--no-access-log", *extra],
-                              port, "/v2/health/ready", "/predict", loopline_body, workspace, logged=logged))
+                              port, "/v2/health/ready", "/predict", json.dumps({"records": [bodies[model]]}),
+                              workspace, logged=logged, model=model))
     return servers
 
 
@@ -279,46 +321,57 @@ def main() -> None:
     parser.add_argument("--batch-rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="timed batch repetitions")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--part", choices=("all", "online", "batch"), default="all")
     args = parser.parse_args()
     print(_harness.describe_setting())
     features, _ = cancer_frame()
+    servers, memory, batched = [], {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
         folder = Path(tmp)
-        servers = build_servers(folder, features)
-        try:
-            for server in servers:
-                server.start(folder)
-            for server in servers:
-                server.wait_ready()
-            versions = json.loads((folder / "mlflow.json").read_text())
-            print(f"peers: MLflow {versions['mlflow']}, scikit-learn {versions['sklearn']}; "
-                  f"{subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split(' [')[0].strip()}")
-            for _ in range(args.rounds):
-                for connections in CONCURRENCY:
-                    for server in servers:
-                        run_wrk(server, connections, 1, folder)  # warm-up, not counted
-                        sample = run_wrk(server, connections, args.seconds, folder)
-                        server.samples.setdefault(connections, []).append(sample)
-                        print(f"  {server.name:15} c={connections:<3} {sample['rps']:9.0f} req/s  "
-                              f"p50 {sample['p50_ms']:7.2f} ms  p99 {sample['p99_ms']:7.2f} ms", flush=True)
-            memory = {s.name: worker_peaks_mb(s) for s in servers}
-            time.sleep(1)  # the log writer flushes every 50 ms
-            for server in servers:
-                if server.logged:
-                    rows = logged_rows(server.cwd)
-                    needed = sum(x["requests"] for xs in server.samples.values() for x in xs)
-                    if rows < needed:
-                        raise RuntimeError(f"{server.name}'s prediction log holds {rows} rows, fewer than the "
-                                           f"{needed} measured requests it answered")
-        finally:
-            for server in servers:
-                server.stop()
-        report(servers, memory)
-        print(f"\nbatch prediction, {args.batch_rows:,} rows, Parquet in and out, median of {args.repeat}:")
-        batched = batch(args.batch_rows, folder, args.repeat)
-        report_batch(batched)
+        if args.part != "batch":
+            servers, memory = online(args, folder, features)
+        if args.part != "online":
+            print(f"\nbatch prediction, {args.batch_rows:,} rows, Parquet in and out, median of {args.repeat}:")
+            batched = batch(args.batch_rows, folder, args.repeat)
+            report_batch(batched)
     _harness.write_json(args.json, {"servers": {s.name: s.samples for s in servers}, "memory_mb": memory,
                                     "batch": batched})
+
+
+def online(args: argparse.Namespace, folder: Path, features) -> tuple[list[Server], dict[str, list[float]]]:
+    """Every server under wrk at every concurrency; the table of figures and goals is printed."""
+    servers = build_servers(folder, features)
+    try:
+        for server in servers:
+            server.start(folder)
+        for server in servers:
+            server.wait_ready()
+        versions = json.loads((folder / "mlflow.json").read_text())  # both MLflow servers write the same
+        print(f"peers: MLflow {versions['mlflow']}, scikit-learn {versions['sklearn']}; "
+              f"{subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split(' [')[0].strip()}")
+        for _ in range(args.rounds):
+            for connections in CONCURRENCY:
+                for server in servers:
+                    run_wrk(server, connections, 1, folder)  # warm-up, not counted
+                    sample = run_wrk(server, connections, args.seconds, folder)
+                    server.samples.setdefault(connections, []).append(sample)
+                    print(f"  {server.name:15} c={connections:<3} {sample['rps']:9.0f} req/s  "
+                          f"p50 {sample['p50_ms']:7.2f} ms  p99 {sample['p99_ms']:7.2f} ms", flush=True)
+        memory = {s.name: worker_peaks_mb(s) for s in servers}
+        time.sleep(1)  # the log writer flushes every 50 ms
+        for server in servers:
+            if server.logged:
+                rows = logged_rows(server.cwd, server.model)
+                needed = sum(x["requests"] for xs in server.samples.values() for x in xs)
+                if rows < needed:
+                    raise RuntimeError(f"{server.name}'s prediction log holds {rows} rows, fewer than the "
+                                       f"{needed} measured requests it answered")
+    finally:
+        for server in servers:
+            server.stop()
+    print(f"\nafter the online rounds: {_harness.load_average()}")
+    report(servers, memory)
+    return servers, memory
 
 
 def med(server: Server, connections: int, key: str) -> float:
@@ -334,17 +387,19 @@ def report(servers: list[Server], memory: dict[str, list[float]]) -> None:
                          f"{med(s, connections, 'p50_ms'):.2f}", f"{med(s, connections, 'p99_ms'):.2f}"])
     print("\n" + _harness.markdown_table(["concurrency", "server", "requests/s", "p50 ms", "p99 ms"], rows))
     goals = []
-    lo, ml, bare, two = by["loopline"], by["mlflow"], by["bare"], by["loopline-2w"]
-    for c in CONCURRENCY:
-        speed = med(lo, c, "rps") / med(ml, c, "rps")
-        tail = med(lo, c, "p99_ms") / med(ml, c, "p99_ms")
-        ceiling = med(lo, c, "rps") / med(bare, c, "rps")
-        scale = med(two, c, "rps") / med(lo, c, "rps")
-        goals.append([c, f"{speed:.1f}x ({'met' if speed >= 20 else 'NOT met'})",
-                      f"{tail:.3f} ({'met' if tail <= 0.1 else 'NOT met'})",
-                      f"{ceiling:.0%} ({'met' if ceiling >= 0.5 else 'NOT met'})", f"{scale:.2f}x"])
+    bare, two = by["bare"], by["loopline-2w"]
+    pairs = (("cancer", by["loopline"], by["mlflow"]), ("bikes", by["loopline-bikes"], by["mlflow-bikes"]))
+    for model, lo, ml in pairs:
+        for c in CONCURRENCY:
+            speed = med(lo, c, "rps") / med(ml, c, "rps")
+            tail = med(lo, c, "p99_ms") / med(ml, c, "p99_ms")
+            ceiling = med(lo, c, "rps") / med(bare, c, "rps")
+            scale = f"{med(two, c, 'rps') / med(lo, c, 'rps'):.2f}x" if model == "cancer" else ""
+            goals.append([model, c, f"{speed:.1f}x ({'met' if speed >= 20 else 'NOT met'})",
+                          f"{tail:.3f} ({'met' if tail <= 0.1 else 'NOT met'})",
+                          f"{ceiling:.0%} ({'met' if ceiling >= 0.5 else 'NOT met'})", scale])
     print("\n" + _harness.markdown_table(
-        ["concurrency", "req/s vs MLflow (>= 20x)", "p99 vs MLflow (<= 0.1)", "vs bare FastAPI (>= 50%)",
+        ["model", "concurrency", "req/s vs MLflow (>= 20x)", "p99 vs MLflow (<= 0.1)", "vs bare FastAPI (>= 50%)",
          "2 workers vs 1"], goals))
     mem = [[name, len(peaks), ", ".join(f"{p:.0f}" for p in peaks)] for name, peaks in memory.items()]
     print("\npeak resident memory per worker (MiB):\n" + _harness.markdown_table(["server", "workers", "peak RSS"], mem))

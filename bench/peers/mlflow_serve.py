@@ -1,9 +1,12 @@
-"""MLflow's side of the serving benchmark: save the breast-cancer model, then become ``mlflow models serve``.
+"""MLflow's side of the serving benchmark: save a model, then become ``mlflow models serve``.
 
     bench/.venvs/mlflow/bin/python bench/peers/mlflow_serve.py --out info.json --folder DIR --port PORT
+        [--model cancer|bikes --bikes-csv PATH]
 
-Fits the same pipeline as Loopline's side (StandardScaler + LogisticRegression(max_iter=2000)
-on scikit-learn's bundled breast-cancer data, spaces in column names replaced by ``_``),
+Fits the same model as Loopline's side: ``cancer`` (StandardScaler + LogisticRegression(max_iter=2000)
+on scikit-learn's bundled breast-cancer data, spaces in column names replaced by ``_``) or
+``bikes`` (the bike example's HistGradientBoostingRegressor(max_iter=200, learning_rate=0.1,
+max_leaf_nodes=31, random_state=0) on its 12 features, hours before 2011-05-01 of the bundled CSV),
 saves it with ``mlflow.sklearn.save_model`` and an inferred signature, writes the versions
 to ``--out``, then replaces this process with ``mlflow models serve --env-manager local``:
 MLflow's own default server, with its default number of workers, so the process that the
@@ -19,12 +22,17 @@ import shutil
 import sys
 from pathlib import Path
 
+BIKE_FEATURES = ("season", "yr", "mnth", "hr", "holiday", "weekday", "workingday", "weathersit", "temp", "atemp",
+                 "hum", "windspeed")  # loopline.examples.bikes.steps.FEATURES
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--folder", required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--model", choices=("cancer", "bikes"), default="cancer")
+    parser.add_argument("--bikes-csv", default=None, help="loopline/examples/bikes/data/bike_sharing_hour.csv")
     args = parser.parse_args()
 
     import mlflow
@@ -35,13 +43,26 @@ def main() -> None:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    features, target = load_breast_cancer(return_X_y=True, as_frame=True)
-    features.columns = [c.replace(" ", "_") for c in features.columns]
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(features, target)
+    if args.model == "bikes":
+        import pandas as pd
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        hours = pd.read_csv(args.bikes_csv)
+        train = hours[hours["dteday"] < "2011-05-01"]
+        features, target = train[list(BIKE_FEATURES)], train["cnt"]
+        model = HistGradientBoostingRegressor(max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
+                                              random_state=0).fit(features, target)
+    else:
+        features, target = load_breast_cancer(return_X_y=True, as_frame=True)
+        features.columns = [c.replace(" ", "_") for c in features.columns]
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(features, target)
     path = Path(args.folder) / "model"
     if path.exists():
         shutil.rmtree(path)
-    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(features, model.predict(features)))
+    # MLflow's default (skops) format refuses HistGradientBoosting's tree type unless it is named as trusted
+    trusted = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"] if args.model == "bikes" else None
+    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(features, model.predict(features)),
+                              skops_trusted_types=trusted)
     Path(args.out).write_text(json.dumps({"mlflow": mlflow.__version__, "sklearn": sklearn.__version__}))
 
     cli = Path(sys.executable).with_name("mlflow")

@@ -16,28 +16,51 @@ def predict(
     input_path: Path = typer.Option(..., "--input", "-i", help="Parquet, CSV or JSON-lines file of records."),
     output_path: Path = typer.Option(..., "--output", "-o", help="Where to write the records with predictions."),
     chunk_rows: int = typer.Option(100_000, "--chunk-rows", min=1, help="Rows read and predicted at a time."),
+    runner: str | None = typer.Option(
+        None, "--runner", help="local or ray: where chunks are predicted (default: the workspace's [runner] kind)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Predict every row of a file, in chunks, with the same feature lookup as the server."""
+    """Predict every row of a file, in chunks, with the same feature lookup as the server.
+
+    With the Ray runner ([runner] kind = "ray", or --runner ray) the chunks are predicted by
+    [runner] max_workers Ray actors (on [runner] address, or a local Ray instance); this process
+    reads the file and writes the output in input order.
+    """
     from loopline.serving.batch import count_rows, predict_file
     from loopline.serving.loading import load_models, pin_refs
 
+    if runner not in (None, "local", "ray"):
+        raise typer.BadParameter(f"'{runner}' is not a runner; use local or ray", param_hint="--runner")
     with open_workspace(ctx) as workspace:
+        settings = workspace.settings.runner
+        kind = runner or settings.kind
         loaded = load_models(workspace, pin_refs(workspace, [ref]))
         try:
             model = loaded.models[0]
-            with _progress(count_rows(input_path), enabled=not as_json) as advance:
-                result = predict_file(model, input_path, output_path, chunk_rows=chunk_rows, on_progress=advance)
+            scorer = None
+            if kind == "ray":
+                from loopline.serving.batch_ray import RayScorer
+
+                scorer = RayScorer(model, workers=settings.max_workers, address=settings.address or None,
+                                   workspace_root=workspace.root).start()
+            try:
+                with _progress(count_rows(input_path), enabled=not as_json) as advance:
+                    result = predict_file(model, input_path, output_path, chunk_rows=chunk_rows,
+                                          on_progress=advance, scorer=scorer)
+            finally:
+                if scorer is not None:
+                    scorer.close()
         finally:
             loaded.close()
     if as_json:
         _output.print_json({"model": model.name, "version": model.version, "rows": result.rows,
                             "seconds": result.seconds, "rows_per_second": result.rows_per_second,
-                            "output": result.output})
+                            "output": result.output, "runner": kind})
         return
     _output.console.print(
         f"predicted {result.rows} rows with [bold]{_output.escape(model.label)}[/] in "
-        f"{_output.seconds(result.seconds)} ({result.rows_per_second:,.0f} rows/s) -> {_output.escape(result.output)}"
+        f"{_output.seconds(result.seconds)} ({result.rows_per_second:,.0f} rows/s, {kind} runner) -> "
+        f"{_output.escape(result.output)}"
     )
 
 

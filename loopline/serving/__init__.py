@@ -15,6 +15,7 @@ from loopline.serving.errors import (
     ServerConfigError,
     UnsupportedMediaType,
 )
+from loopline.serving.event_time import EVENT_TIME_HEADER, parse_event_time
 from loopline.serving.inference import PredictionService, infer
 from loopline.serving.limits import Limits
 from loopline.serving.log_writer import LoggedRequest, PredictionLogWriter
@@ -26,6 +27,7 @@ from loopline.serving.slots import ModelSlot, ModelSlots, Routing
 from loopline.serving.state import ServingState
 
 __all__ = [
+    "EVENT_TIME_HEADER",
     "BatchResult",
     "FeatureFiller",
     "Limits",
@@ -52,6 +54,7 @@ __all__ = [
     "UnsupportedMediaType",
     "create_app",
     "infer",
+    "parse_event_time",
     "predict_file",
     "serve",
 ]

@@ -8,8 +8,10 @@ flight), writes every pending prediction and releases the stores.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +21,14 @@ from loopline.serving.http_errors import install_error_handlers
 from loopline.serving.middleware import RequestContextMiddleware
 from loopline.serving.routes import operations, records, v2
 from loopline.serving.state import ServingState
+
+
+# The server reports through its own Prometheus metrics and access log; FastAPI's OpenTelemetry hooks
+# (in the FastAPI versions that have them) would otherwise look for configured providers on every request.
+_NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {}
+)
 
 
 def create_app(state: ServingState) -> FastAPI:
@@ -46,7 +56,7 @@ def create_app(state: ServingState) -> FastAPI:
 
     app = FastAPI(
         title="Loopline prediction server", version=__version__, lifespan=lifespan,
-        openapi_url=None, docs_url=None, redoc_url=None,
+        openapi_url=None, docs_url=None, redoc_url=None, **_NO_TELEMETRY,
     )
     app.state.serving = state
     install_error_handlers(app)

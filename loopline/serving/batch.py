@@ -9,6 +9,12 @@ long as its slowest part rather than the sum of all three. The output is written
 temporary name and renamed into place only when every chunk is done: a failed run leaves
 no half-written file. A column of the input named like the output is replaced.
 
+Chunks are predicted by a ``ChunkScorer``: ``LocalScorer`` predicts in this process;
+``loopline.serving.batch_ray.RayScorer`` spreads chunks over Ray actors, several in flight,
+and the output is still written in input order. For a model whose inputs are all numeric,
+the chunk's Arrow columns are copied once into the float array the model takes (no
+DataFrame in between).
+
 Rows are checked for the signature's required columns; per-value checks are the job of
 ``loopline validate`` on the file, which is built for whole datasets.
 """
@@ -17,12 +23,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -63,6 +71,34 @@ def count_rows(path: Path) -> int | None:
     return None
 
 
+class ChunkScorer(Protocol):
+    """Predicts chunks, possibly elsewhere: ``submit`` starts one, ``result`` waits for its output columns.
+
+    Up to ``depth`` chunks are submitted before the oldest one's result is asked for.
+    """
+
+    depth: int
+
+    def submit(self, chunk: pa.Table) -> Any: ...
+
+    def result(self, handle: Any) -> dict[str, pa.Array]: ...
+
+
+class LocalScorer:
+    """Predicts each chunk in this process, when it is submitted."""
+
+    depth = 1
+
+    def __init__(self, model: ServedModel) -> None:
+        self.model = model
+
+    def submit(self, chunk: pa.Table) -> dict[str, pa.Array]:
+        return prediction_columns(self.model, chunk)
+
+    def result(self, handle: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        return handle
+
+
 def predict_file(
     model: ServedModel,
     source: Path,
@@ -70,12 +106,17 @@ def predict_file(
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     on_progress: Callable[[int], None] | None = None,
+    scorer: ChunkScorer | None = None,
 ) -> BatchResult:
-    """Predict every row of ``source`` into ``target``; ``on_progress`` gets the rows done after each chunk."""
+    """Predict every row of ``source`` into ``target``; ``on_progress`` gets the rows done after each chunk.
+
+    ``scorer`` predicts the chunks (default: ``LocalScorer(model)``, in this process).
+    """
     if not source.is_file():
         raise InvalidInputError(f"the input file {source} does not exist")
     if chunk_rows < 1:
         raise InvalidInputError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    scorer = scorer if scorer is not None else LocalScorer(model)
     started = time.perf_counter()
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     writer = _ChunkWriter(partial, file_format(target))
@@ -85,9 +126,19 @@ def predict_file(
             chunks = read_chunks(source, chunk_rows)
             upcoming = pool.submit(next, chunks, None)  # one thread reads ahead, the other writes behind
             written: Future[None] | None = None
-            while (chunk := upcoming.result()) is not None:
-                upcoming = pool.submit(next, chunks, None)
-                scored = predict_chunk(model, chunk)
+            pending: deque[tuple[pa.Table, Any]] = deque()
+            finished = False
+            while pending or not finished:
+                if not finished and len(pending) < scorer.depth:
+                    chunk = upcoming.result()
+                    if chunk is None:
+                        finished = True
+                        continue
+                    upcoming = pool.submit(next, chunks, None)
+                    pending.append((chunk, scorer.submit(needed_columns(model, chunk))))
+                    continue
+                chunk, handle = pending.popleft()  # the oldest chunk: the output keeps the input's order
+                scored = _with_columns(chunk, scorer.result(handle))
                 if written is not None:
                     written.result()
                 written = pool.submit(writer.write, scored)
@@ -141,10 +192,24 @@ def _rechunk(batches: Any, rows: int) -> Iterator[pa.Table]:
 
 def predict_chunk(model: ServedModel, chunk: pa.Table) -> pa.Table:
     """``chunk`` with the model's prediction appended (one column per field when the model returns objects)."""
+    return _with_columns(chunk, prediction_columns(model, needed_columns(model, chunk)))
+
+
+def needed_columns(model: ServedModel, chunk: pa.Table) -> pa.Table:
+    """The columns of ``chunk`` that predicting needs (the model's inputs, and the feature lookup's keys)."""
     needed = list(model.predictor.columns)
     if model.features is not None and not all(c in chunk.column_names for c in model.features.columns):
         needed += [k for k in model.features.keys if k not in needed]
-    frame = chunk.select([c for c in needed if c in chunk.column_names]).to_pandas()
+    present = set(chunk.column_names)
+    return chunk.select([c for c in needed if c in present])
+
+
+def prediction_columns(model: ServedModel, chunk: pa.Table) -> dict[str, pa.Array]:
+    """The output column(s) for ``chunk`` (which holds at least ``needed_columns``)."""
+    array = _float_matrix(model, chunk)
+    if array is not None:
+        return _output_columns(model.predictor.raw_array(array), model.signature.output_name)
+    frame = needed_columns(model, chunk).to_pandas()
     if model.features is not None and not all(c in frame.columns for c in model.features.columns):
         filled = model.features.fill(frame.to_dict("records"))
         frame = pd.DataFrame.from_records(filled.records)
@@ -158,7 +223,22 @@ def predict_chunk(model: ServedModel, chunk: pa.Table) -> pa.Table:
         if column not in frame.columns:
             frame[column] = None
     result = model.predictor.raw_frame(model.predictor.conform(frame[list(model.predictor.columns)]))
-    return _with_columns(chunk, _output_columns(result, model.signature.output_name))
+    return _output_columns(result, model.signature.output_name)
+
+
+def _float_matrix(model: ServedModel, chunk: pa.Table) -> np.ndarray | None:
+    """The chunk as the fast path's float array (nulls as NaN), copied once from Arrow; None off the fast path."""
+    columns = model.predictor.columns
+    if not model.predictor.fast or model.features is not None or not set(columns) <= set(chunk.column_names):
+        return None
+    matrix = np.empty((chunk.num_rows, len(columns)), dtype=np.float64, order="F")  # the layout pandas gives
+    for j, name in enumerate(columns):
+        column = chunk.column(name)
+        if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)
+                or pa.types.is_boolean(column.type)):
+            return None
+        matrix[:, j] = column.cast(pa.float64()).to_numpy()
+    return matrix
 
 
 def _output_columns(result: Any, name: str) -> dict[str, pa.Array]:
@@ -220,5 +300,5 @@ class _ChunkWriter:
             self._writer = None
 
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "BatchResult", "count_rows", "file_format", "predict_chunk", "predict_file",
-           "read_chunks"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "BatchResult", "ChunkScorer", "LocalScorer", "count_rows", "file_format",
+           "needed_columns", "predict_chunk", "predict_file", "prediction_columns", "read_chunks"]

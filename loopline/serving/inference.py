@@ -42,7 +42,16 @@ class Inference:
 
 
 def infer(model: ServedModel, records: Sequence[Mapping[str, Any]]) -> Inference:
-    """Fill in features, check the records against the signature, predict."""
+    """Fill in features, check the records against the signature, predict.
+
+    Records that plainly fit the signature (``RowReader``) skip the validator's bookkeeping and go
+    to the predictor as rows; any other request is judged by the validator, as every refusal is.
+    """
+    reader = model.reader
+    if reader is not None:
+        rows = reader.read(records)
+        if rows is not None:
+            return Inference(records, model.predictor.predict_rows(rows, records))
     filled = model.features.fill(records) if model.features is not None else Filled(list(records), ())
     check_records(model, filled)
     return Inference(filled.records, model.predictor.predict(filled.records))
@@ -100,9 +109,11 @@ class PredictionService:
         self._shadows: set[asyncio.Task[None]] = set()
 
     async def predict(
-        self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str, request_id: str
+        self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str, request_id: str,
+        event_time: datetime | None = None,
     ) -> list[Any]:
-        """One prediction per record; LooplineError subclasses for everything a client can be told."""
+        """One prediction per record, logged at ``event_time`` (the server's clock when None);
+        LooplineError subclasses for everything a client can be told."""
         started = time.perf_counter()
         try:
             self.limits.check_batch(len(records))
@@ -113,8 +124,8 @@ class PredictionService:
             latency = time.perf_counter() - started
             if self.writer is not None:
                 await self._log(self.writer, LoggedRequest(
-                    request_id, model.name, model.version, model.served_as, datetime.now(UTC), result.records,
-                    result.predictions, latency * 1000.0,
+                    request_id, model.name, model.version, model.served_as, event_time or datetime.now(UTC),
+                    result.records, result.predictions, latency * 1000.0,
                 ))
         except LooplineError as exc:
             self.metrics.error(model.name, model.version, route, exc.http_status)
@@ -125,18 +136,20 @@ class PredictionService:
         children.rows.inc(len(records))
         return result.predictions
 
-    def shadow(self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str, request_id: str) -> None:
+    def shadow(self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str, request_id: str,
+               event_time: datetime | None = None) -> None:
         """Send a copy of an answered request to a shadow version, after the answer; its predictions are
         logged under ``shadow_request_id(request_id)`` and never returned."""
         task = asyncio.get_running_loop().create_task(
-            self._shadow(model, records, route=route, request_id=shadow_request_id(request_id)))
+            self._shadow(model, records, route=route, request_id=shadow_request_id(request_id),
+                         event_time=event_time))
         self._shadows.add(task)
         task.add_done_callback(self._shadows.discard)
 
     async def _shadow(self, model: ServedModel, records: Sequence[Mapping[str, Any]], *, route: str,
-                      request_id: str) -> None:
+                      request_id: str, event_time: datetime | None) -> None:
         try:
-            await self.predict(model, records, route=route, request_id=request_id)
+            await self.predict(model, records, route=route, request_id=request_id, event_time=event_time)
         except LooplineError:
             pass  # counted per version in the error metrics; a shadow never affects the client
 

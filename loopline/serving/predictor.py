@@ -8,6 +8,12 @@ So when the inputs are all numeric or boolean and the package has no preprocessi
 predictor also tries the model on a plain float array; it takes that fast path only if it
 gives exactly the reference path's predictions on the package's sample input. A package
 without a sample input always takes the reference path.
+
+For the few rows of an online request, the fast path goes further: ``predict_rows`` takes
+rows already checked clean (``RowReader``) and, for a model ``kernels`` knows, computes each
+prediction from the fitted attributes (a row kernel, kept only if it gives exactly the
+reference path's answer for every sample row, each predicted alone); other models get the
+plain array with scikit-learn's own input checks turned off, the row having been checked.
 """
 
 from __future__ import annotations
@@ -22,23 +28,28 @@ import numpy as np
 import pandas as pd
 
 from loopline.serving.errors import PredictionFailed
+from loopline.serving.kernels import RowKernel, compile_kernel
 from loopline.serving.signature import ServingSignature
 from loopline.validation import ColumnKind
 
 _FAST_KINDS = (ColumnKind.NUMERIC, ColumnKind.BOOLEAN)
 _SAMPLE_ROWS = 32
+KERNEL_ROWS = 16
+"""Requests of up to this many rows use the row kernel row by row; larger ones the model's vectorised predict."""
 
 
 class Predictor:
     """Calls one package on records or frames and returns one plain value per row."""
 
     def __init__(
-        self, package: Any, columns: Sequence[str], *, dtypes: Mapping[str, Any] | None = None, fast: bool = False
+        self, package: Any, columns: Sequence[str], *, dtypes: Mapping[str, Any] | None = None, fast: bool = False,
+        kernel: RowKernel | None = None,
     ) -> None:
         self.package = package
         self.columns = tuple(columns)
         self.dtypes = dict(dtypes or {})
         self.fast = fast
+        self.kernel = kernel
 
     @classmethod
     def compile(cls, package: Any, signature: ServingSignature) -> Predictor:
@@ -60,7 +71,24 @@ class Predictor:
             agrees = _same(fast.predict(records), reference.predict(records))
         except Exception:  # the model does not take arrays: keep the reference path
             return reference
-        return fast if agrees else reference
+        if not agrees:
+            return reference
+        fast.kernel = _checked_kernel(package.model, reference, records)
+        return fast
+
+    def predict_rows(self, rows: Sequence[Sequence[Any]], records: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """One prediction per record, given ``rows``: the records' values in column order, checked clean."""
+        if self.kernel is not None and len(rows) <= KERNEL_ROWS:
+            kernel = self.kernel
+            try:
+                return [kernel(row) for row in rows]
+            except Exception as exc:
+                raise PredictionFailed(f"the model raised {type(exc).__name__}: {exc}") from exc
+        if self.fast:
+            array = np.array(rows, dtype=np.float64)
+            with _unchecked():
+                return as_rows(self._call(self.package.model.predict, array, len(rows)))
+        return self.predict(records)
 
     def predict(self, records: Sequence[Mapping[str, Any]]) -> list[Any]:
         """One prediction per record (plain Python values, ready for JSON)."""
@@ -79,6 +107,10 @@ class Predictor:
             array = frame[list(self.columns)].to_numpy(dtype=np.float64, na_value=np.nan)
             return self._call(self.package.model.predict, array, len(frame))
         return self._call(self.package.predict, frame[list(self.columns)], len(frame))
+
+    def raw_array(self, array: np.ndarray) -> Any:
+        """The model's own output for a float array in this predictor's column order (the fast path only)."""
+        return self._call(self.package.model.predict, array, len(array))
 
     def frame(self, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """The records as the model's input frame: its columns, in its order, with the sample's dtypes."""
@@ -136,6 +168,33 @@ def _may_be_fast(package: Any, signature: ServingSignature, columns: Sequence[st
     if getattr(package, "preprocessing", None) is not None or not hasattr(getattr(package, "model", None), "predict"):
         return False
     return all(signature.kind(c) in _FAST_KINDS for c in columns)
+
+
+def _checked_kernel(model: Any, reference: Predictor, records: list[dict[str, Any]]) -> RowKernel | None:
+    """The model's row kernel if it answers every finite sample record exactly as the reference path does."""
+    kernel = compile_kernel(model)
+    if kernel is None:
+        return None
+    usable = [r for r in records if all(isinstance(r[c], int | float) and math.isfinite(r[c])
+                                        for c in reference.columns)]
+    if not usable:
+        return None
+    try:
+        for record in usable:
+            if not _same([kernel([record[c] for c in reference.columns])], reference.predict([record])):
+                return None
+    except Exception:
+        return None
+    return kernel
+
+
+def _unchecked() -> Any:
+    """scikit-learn's per-call checks off (the rows were checked finite and typed already), when it is there."""
+    try:
+        import sklearn
+    except ImportError:
+        return contextlib.nullcontext()
+    return sklearn.config_context(assume_finite=True, skip_parameter_validation=True)
 
 
 def _same(left: list[Any], right: list[Any]) -> bool:

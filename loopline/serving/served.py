@@ -1,8 +1,8 @@
 """A loaded model version, compiled once for serving: its signature, checks, feature lookup and predictor.
 
 ``ServedModel.build`` does every per-model preparation up front (reading the signature
-into a schema, compiling the record validator, planning the feature lookup, choosing the
-predictor path) and ``warm_up`` predicts the package's sample input once, so the first
+into a schema, compiling the record validator and the clean-record fast lane, planning the
+feature lookup, choosing the predictor path) and ``warm_up`` predicts the package's sample input once, so the first
 real request pays nothing extra and a model that cannot predict is found before it is
 served. A ServedModel never changes after it is built; the slot that holds it is swapped.
 """
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from loopline.serving.errors import ServerConfigError
 from loopline.serving.online_features import FeatureFiller, OnlineFeatureSpec
 from loopline.serving.predictor import Predictor
+from loopline.serving.row_reader import RowReader
 from loopline.serving.signature import ServingSignature, read_signature
 from loopline.validation import RecordValidator
 
@@ -36,6 +37,7 @@ class ServedModel:
     predictor: Predictor
     features: FeatureFiller | None = None
     served_as: str = PRIMARY
+    reader: RowReader | None = None
 
     @classmethod
     def build(
@@ -54,10 +56,12 @@ class ServedModel:
                     hint="serve from the workspace whose [features] the model was trained with",
                 )
             filler = FeatureFiller(spec, feature_store)
+        predictor = Predictor.compile(package, signature)
         return cls(
             name=name, version=version, package=package, signature=signature,
             validator=RecordValidator(signature.schema, environment=None),
-            predictor=Predictor.compile(package, signature), features=filler, served_as=served_as,
+            predictor=predictor, features=filler, served_as=served_as,
+            reader=RowReader.compile(signature.schema, predictor.columns) if filler is None else None,
         )
 
     @property

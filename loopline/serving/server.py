@@ -14,6 +14,7 @@ prediction to the log before the process exits.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import os
@@ -163,7 +164,9 @@ def app_from_environment() -> Any:
 
     configure_process()
     config = ServeConfig.model_validate_json(os.environ[CONFIG_ENV])
-    return create_app(build_state(config))
+    app = create_app(build_state(config))
+    freeze_loaded_objects()
+    return app
 
 
 def serve(config: ServeConfig) -> None:
@@ -180,7 +183,9 @@ def serve(config: ServeConfig) -> None:
     if config.workers == 1:
         from loopline.serving.app import create_app
 
-        uvicorn.run(create_app(build_state(config)), **options)
+        app = create_app(build_state(config))
+        freeze_loaded_objects()
+        uvicorn.run(app, **options)
         return
     metrics_dir = tempfile.mkdtemp(prefix="loopline-metrics-")
     os.environ[MULTIPROCESS_ENV] = metrics_dir
@@ -212,10 +217,22 @@ def configure_process() -> None:
     threadpool_limits(limits=1)
 
 
+def freeze_loaded_objects() -> None:
+    """Exempt everything loaded so far (libraries, models) from the cyclic garbage collector's full passes.
+
+    Logged requests wait in the log writer's queue for up to 50 ms, long enough to survive into the
+    collector's oldest generation, which then gets full collections; each would walk every object of
+    the loaded libraries and models (a few hundred thousand: tens to hundreds of milliseconds, a
+    pause for every request in flight). Frozen objects are skipped; they live as long as the server.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve_refs(workspace: Path, refs: Sequence[str], **settings: Any) -> None:
     """``serve`` for Python callers: ``serve_refs(Path("."), ["bikes@production"], port=8080)``."""
     serve(ServeConfig(workspace=str(workspace), refs=list(refs), **settings))
 
 
-__all__ = ["CONFIG_ENV", "ServeConfig", "app_from_environment", "build_state", "follower_for", "is_loopback", "prepare",
-           "serve", "serve_refs"]
+__all__ = ["CONFIG_ENV", "ServeConfig", "app_from_environment", "build_state", "follower_for",
+           "freeze_loaded_objects", "is_loopback", "prepare", "serve", "serve_refs"]

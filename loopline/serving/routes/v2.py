@@ -9,6 +9,7 @@ from starlette.responses import Response
 from loopline import __version__
 from loopline.errors import LooplineError
 from loopline.serving.errors import ModelNotServed
+from loopline.serving.event_time import event_time_of
 from loopline.serving.middleware import request_id_of
 from loopline.serving.protocol_v2 import decode_infer_request, encode_infer_response
 from loopline.serving.responses import json_response
@@ -64,14 +65,17 @@ async def version_ready(request: Request, name: str, version: str) -> Response:
                          200 if state.ready else 400)
 
 
-@router.post("/v2/models/{name}/infer")
-async def infer(request: Request, name: str) -> Response:
-    return await _infer(request, name, None)
+async def infer(request: Request) -> Response:
+    return await _infer(request, request.path_params["name"], None)
 
 
-@router.post("/v2/models/{name}/versions/{version}/infer")
-async def infer_version(request: Request, name: str, version: str) -> Response:
-    return await _infer(request, name, version)
+async def infer_version(request: Request) -> Response:
+    return await _infer(request, request.path_params["name"], request.path_params["version"])
+
+
+# plain Starlette routes, as for /predict: no FastAPI parameter machinery on the inference paths
+router.add_route("/v2/models/{name}/infer", infer, methods=["POST"])
+router.add_route("/v2/models/{name}/versions/{version}/infer", infer_version, methods=["POST"])
 
 
 async def _infer(request: Request, name: str, version: str | None) -> Response:
@@ -83,13 +87,15 @@ async def _infer(request: Request, name: str, version: str | None) -> Response:
         model = _pick(state, name, version)
     try:
         decoded = decode_infer_request(await json_body(request, state), model.signature)
+        event_time = event_time_of(request.scope["headers"])
     except LooplineError as exc:
         count_refusal(state, model, ROUTE, exc)
         raise
     request_id = request_id_of(request.scope)
-    predictions = await state.service.predict(model, decoded.records, route=ROUTE, request_id=request_id)
+    predictions = await state.service.predict(model, decoded.records, route=ROUTE, request_id=request_id,
+                                              event_time=event_time)
     if shadow is not None:
-        state.service.shadow(shadow, decoded.records, route=ROUTE, request_id=request_id)
+        state.service.shadow(shadow, decoded.records, route=ROUTE, request_id=request_id, event_time=event_time)
     return json_response(encode_infer_response(
         model=model.name, version=model.version, request_id=decoded.id or request_id,
         output_name=model.signature.output_name, predictions=predictions,
