@@ -11,8 +11,8 @@ from typing import Any
 
 from loopline.cli import _output
 
-WIDTH, HEIGHT = 920, 300
-LEFT, RIGHT, TOP, BOTTOM = 60, 150, 16, 40
+WIDTH, HEIGHT = 960, 310
+LEFT, RIGHT, TOP, BOTTOM = 60, 200, 30, 40
 COLORS = ("#2563eb", "#f97316", "#16a34a", "#9333ea")
 GREY = "#9aa5b1"
 
@@ -188,7 +188,7 @@ def line_chart(series: dict[str, Sequence[tuple[float, float | None]]], *, ticks
              f'font-family="sans-serif" font-size="11">',
              f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" stroke="{GREY}"/>',
              f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="{GREY}"/>',
-             f'<text x="12" y="{TOP + 10}" fill="#52606d">{escape(y_label)}</text>']
+             f'<text x="{LEFT}" y="14" fill="#52606d">{escape(y_label)}</text>']
     for i in range(5):
         value = y_high * i / 4
         parts.append(f'<text x="{LEFT - 6}" y="{sy(value) + 4:.1f}" text-anchor="end" fill="#52606d">'
