@@ -153,6 +153,7 @@ class TrainingSection(_Section):
     features: list[str] | None = None
     estimator: str | None = Field(None, description="class path, with literal keyword arguments: 'pkg.Cls(a=1)'")
     seed: int | None = None
+    threads: int | None = Field(None, ge=1, description="native threads while fitting; default: every core")
     tuning: TuningSection = TuningSection()
 
 

@@ -155,6 +155,9 @@ def as_rows(result: Any) -> list[Any]:
 def _column_order(package: Any, signature: ServingSignature, sample: pd.DataFrame | None) -> tuple[str, ...]:
     """The fitted model's own column order when it has one, else the sample's, else the signature's."""
     inputs = signature.input_names
+    selected = _selected_columns(package)
+    if selected is not None and set(selected) == set(inputs):
+        return selected
     fitted = getattr(getattr(package, "model", None), "feature_names_in_", None)
     if getattr(package, "preprocessing", None) is None and fitted is not None and set(fitted) == set(inputs):
         return tuple(str(c) for c in fitted)
@@ -165,9 +168,20 @@ def _column_order(package: Any, signature: ServingSignature, sample: pd.DataFram
 
 
 def _may_be_fast(package: Any, signature: ServingSignature, columns: Sequence[str]) -> bool:
-    if getattr(package, "preprocessing", None) is not None or not hasattr(getattr(package, "model", None), "predict"):
+    preprocessing = getattr(package, "preprocessing", None)
+    if preprocessing is not None and _selected_columns(package) != tuple(columns):
+        return False
+    if not hasattr(getattr(package, "model", None), "predict"):
         return False
     return all(signature.kind(c) in _FAST_KINDS for c in columns)
+
+
+def _selected_columns(package: Any) -> tuple[str, ...] | None:
+    """The columns a package's preprocessing only selects and orders (``FeatureColumns``), else None."""
+    from loopline.training.columns import FeatureColumns
+
+    preprocessing = getattr(package, "preprocessing", None)
+    return tuple(preprocessing.features) if isinstance(preprocessing, FeatureColumns) else None
 
 
 def _checked_kernel(model: Any, reference: Predictor, records: list[dict[str, Any]]) -> RowKernel | None:

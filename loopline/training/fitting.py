@@ -10,11 +10,13 @@ too, for training functions that draw from them.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from loopline.errors import InvalidInputError
 from loopline.training.columns import split_xy
 from loopline.training.errors import EstimatorSpecError
 from loopline.training.estimators import EstimatorSpec, estimator_parameters, fit_estimator, parse_estimator
@@ -50,15 +52,19 @@ def train(
     target: str,
     features: Sequence[str] | None = None,
     seed: int | None = 0,
+    threads: int | None = None,
 ) -> tuple[Any, TrainingRecord]:
     """Fit ``estimator`` on ``frame[features]`` to predict ``frame[target]``; return the model and its record.
 
-    ``features`` empty or None: every column but the target.
+    ``features`` empty or None: every column but the target. ``threads`` caps the native thread
+    pools (OpenMP, BLAS) while fitting; None leaves the libraries' own choice (every core).
     """
     spec = parse_estimator(estimator) if isinstance(estimator, str) else estimator
     x, y, names = split_xy(frame, target, features)
     seed_globals(seed)
-    model = fit_estimator(spec, x, y, seed=seed)
+    with _thread_limit(threads):
+        model = fit_estimator(spec, x, y, seed=seed)
+        scores = _scores(model, x, y)
     if not hasattr(model, "predict"):
         raise EstimatorSpecError(
             f"{spec} returned a {type(model).__name__}, which has no predict method",
@@ -74,9 +80,19 @@ def train(
         seed=seed,
         code_version=code_version(),
         packages=package_versions([type(model).__module__, spec.path.partition(":")[0]]),
-        metrics=_scores(model, x, y),
+        metrics=scores,
     )
     return model, record
+
+
+def _thread_limit(threads: int | None) -> Any:
+    if threads is None:
+        return contextlib.nullcontext()
+    if threads < 1:
+        raise InvalidInputError(f"threads must be at least 1, got {threads}", hint="leave it out to use every core")
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads)
 
 
 def seed_globals(seed: int | None) -> None:

@@ -32,7 +32,8 @@ SAMPLE_ROWS = 5
 
 
 def train_model(
-    train: Any, *, target: str, estimator: str, features: Sequence[str] | None = None, seed: int | None = 0
+    train: Any, *, target: str, estimator: str, features: Sequence[str] | None = None, seed: int | None = 0,
+    threads: int | None = None,
 ) -> Any:
     """Fit ``estimator`` (a class path with literal arguments, or ``module:function``) on ``train``.
 
@@ -40,7 +41,8 @@ def train_model(
     hash, the code version and the package versions as parameters of the execution, and the
     in-sample scores as metrics.
     """
-    model, record = fitting.train(train, estimator=estimator, target=target, features=features, seed=seed)
+    model, record = fitting.train(train, estimator=estimator, target=target, features=features, seed=seed,
+                                  threads=threads)
     _log_record(record)
     return model
 
@@ -128,7 +130,7 @@ def package_model(
     if context is not None:
         info.update(_lineage(context))
     return ModelPackage(model, signature=signature, preprocessing=FeatureColumns(tuple(columns)),
-                        sample_input=train[columns].head(SAMPLE_ROWS), info=info)
+                        sample_input=_sample(train[columns]), info=info)
 
 
 def register_model(
@@ -162,6 +164,13 @@ def register_model(
     log_param("registered_version", version.ref)
     print(f"registered {version.ref} (artifact/{artifact.id})")
     return outcome
+
+
+def _sample(frame: Any) -> Any:
+    """The first rows with every input present (the first rows, if too few are): what the server and the
+    pre-deployment check send as typical requests."""
+    complete = frame.dropna()
+    return (complete if len(complete) >= SAMPLE_ROWS else frame).head(SAMPLE_ROWS)
 
 
 def _log_record(record: fitting.TrainingRecord) -> None:
