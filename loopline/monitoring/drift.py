@@ -47,6 +47,14 @@ def feature_report(reference: TrainingReference, window: Profile, features: tupl
     return DriftDetector(options=options).fit(reference.profile).check(window)
 
 
+def narrowed(report: DriftReport, columns: tuple[str, ...], drift_share: float) -> DriftReport:
+    """``report`` over ``columns`` only, its drift share and dataset drift counted over them."""
+    kept = tuple(c for c in report.columns if c.column in columns)
+    judged = [c for c in kept if c.verdict != Verdict.NOT_ENOUGH_DATA]
+    share = sum(c.drifted for c in judged) / len(judged) if judged else 0.0
+    return replace(report, columns=kept, drift_share=share, dataset_drift=bool(judged) and share >= drift_share)
+
+
 def feature_drift(reference: TrainingReference, window: Profile, features: tuple[str, ...], *, min_rows: int,
                   drift_share: float, report: DriftReport | None = None) -> dict[str, Any]:
     if window.rows < min_rows:
@@ -114,4 +122,4 @@ def _compact(column: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in column.items() if k != "distribution"}
 
 
-__all__ = ["feature_drift", "feature_report", "prediction_drift", "skew"]
+__all__ = ["feature_drift", "feature_report", "narrowed", "prediction_drift", "skew"]

@@ -106,14 +106,16 @@ def _measure(definition: MonitorDefinition, rows: tuple[LoggedPrediction, ...],
     n = definition.min_rows
     metric = performance.choose_metric(definition.metric, ref.task)
     drifting = tuple(f for f in definition.drift_features or features if f in features)
-    report = drift.feature_report(ref, window_profile, drifting, min_rows=n, drift_share=definition.drift_share) \
-        if window_profile.rows >= n else None
+    # every feature compared once: the drift features' verdicts make dataset drift, and a small
+    # window's skew is the same comparison
+    report = drift.feature_report(ref, window_profile, tuple(features), min_rows=n,
+                                  drift_share=definition.drift_share) if window_profile.rows >= n else None
     return {
         "drift": drift.feature_drift(ref, window_profile, drifting, min_rows=n, drift_share=definition.drift_share,
-                                     report=report),
+                                     report=None if report is None else
+                                     drift.narrowed(report, drifting, definition.drift_share)),
         "prediction_drift": drift.prediction_drift(ref, window_profile, min_rows=n),
-        "skew": drift.skew(ref, window_profile, features, min_rows=n,
-                           drift=report if drifting == tuple(features) else None),
+        "skew": drift.skew(ref, window_profile, features, min_rows=n, drift=report),
         "quality": quality.data_quality(ref, frame, features, min_rows=n),
         "performance": performance.performance(
             frame, metric=metric, min_labels=definition.min_labels, min_coverage=definition.min_label_coverage,
