@@ -122,6 +122,9 @@ def build_state(config: ServeConfig) -> Any:
     state = None
     try:
         loaded = load_models(workspace, pin_refs(workspace, config.refs))
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)  # the pools of the libraries the models just loaded
         metrics = ServingMetrics()
         log = writer = None
         if config.prediction_log:
@@ -212,6 +215,10 @@ def configure_process() -> None:
             logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+    # pools of libraries already loaded are capped here; one loaded later (the model's, when it is
+    # unpickled) reads these variables when it starts, unless the operator set them
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
