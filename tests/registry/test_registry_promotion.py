@@ -179,9 +179,13 @@ def test_sigkill_at_random_moments_never_leaves_a_mix(database_url: str, tmp_pat
     context = multiprocessing.get_context("fork")
     rng = random.Random(7)
     for _ in range(4):
+        moves = len(opened.registry.alias_history("bikes", "production"))
         child = context.Process(target=_promote_forever, args=(database_url, str(tmp_path / "artifacts")))
         child.start()
-        time.sleep(rng.uniform(0.3, 0.6))
+        deadline = time.monotonic() + 60  # once it is promoting (a busy machine starts it late) ...
+        while len(opened.registry.alias_history("bikes", "production")) == moves and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))  # ... kill it at a random moment of its work
         os.kill(child.pid, signal.SIGKILL)
         child.join(10)
         _assert_consistent(opened.registry, "bikes", "production")
