@@ -32,9 +32,9 @@ from loopline.validation.profile import (
     NumericStats,
     Profile,
 )
+from loopline.validation.profiling import GRID_QUANTILES, parses_as_number, profile, reference_grids
 
 MAX_ROWS = 100_000
-_GRID_QUANTILES = (0.001, 0.999)
 _SQL_INTEGERS = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",
                  "uint8": "UTINYINT", "uint16": "USMALLINT", "uint32": "UINTEGER", "uint64": "UBIGINT"}
 _SQL_FLOATS = {"float32": "FLOAT", "float64": "DOUBLE"}
@@ -47,13 +47,9 @@ class _Unsupported(Exception):
 def profile_frame(frame: pd.DataFrame, *, reference: Profile | None = None, bins: int = DEFAULT_BINS,
                   duplicates: bool = True, max_rows: int = MAX_ROWS) -> Profile:
     """The profile of ``frame``; with ``reference``, numeric histograms use the reference's grids."""
-    from loopline.validation.profiling import profile
-
     if len(frame) > max_rows or not frame.columns.is_unique:
         return profile(frame, reference=reference, bins=bins, duplicates=duplicates)
-    grids = {} if reference is None else {
-        c.name: c.numeric.histogram.grid for c in reference.columns
-        if c.numeric is not None and c.numeric.histogram is not None}
+    grids = reference_grids(reference)
     try:
         columns = tuple(_column(str(name), frame[name], grids.get(str(name)), bins) for name in frame.columns)
     except _Unsupported:
@@ -103,7 +99,7 @@ def _numeric(values: np.ndarray, base: dict[str, Any], sql_type: str, integer: b
         quantiles = tuple(float(ordered[min(int(i), n - 1)]) for i in positions)
     if grid is None and n:
         lo, hi = low, high
-        q_low, q_high = np.quantile(finite, _GRID_QUANTILES)
+        q_low, q_high = np.quantile(finite, GRID_QUANTILES)
         if q_high > q_low:
             lo, hi = max(lo, float(q_low)), min(hi, float(q_high))
         grid = BinGrid.covering(lo, hi, integer=integer, bins=bins)
@@ -122,7 +118,7 @@ def _string(values: list[str], base: dict[str, Any]) -> ColumnProfile:
     counted = Counter(values)
     ordered = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
     ranked = tuple(ordered[:TOP_K])
-    numeric_like = sum(c for v, c in ordered if _parses_as_number(v))
+    numeric_like = sum(c for v, c in ordered if parses_as_number(v))
     lengths = [len(v) for v in counted]
     categories = CategoryStats(top=ranked, other=len(values) - sum(c for _, c in ranked), numeric_like=numeric_like,
                                min_length=min(lengths) if lengths else None,
@@ -153,14 +149,6 @@ def _datetime(present: pd.Series, base: dict[str, Any]) -> ColumnProfile:
     high = distinct.iloc[-1].isoformat() if len(distinct) else None
     return ColumnProfile(kind=ColumnKind.DATETIME, distinct=len(distinct), distinct_exact=True,
                          sql_type="TIMESTAMP", datetime=DatetimeStats(min=low, max=high, gaps=gaps), **base)
-
-
-def _parses_as_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
 
 
 __all__ = ["MAX_ROWS", "profile_frame"]

@@ -76,7 +76,7 @@ _UNCOUNTED_DISTINCT = 2
 #: count reaches this share of the rows (then it is counted exactly).
 _UNIQUE_CANDIDATE_SHARE = 0.9
 
-_GRID_QUANTILES = (0.001, 0.999)
+GRID_QUANTILES = (0.001, 0.999)
 #: String columns with at most this many (approximate) distinct values get every value counted exactly.
 STRING_COUNT_LIMIT = 1000
 _ROW = "__loopline_row__"
@@ -126,7 +126,7 @@ def _profile_opened(
     opened: OpenedData, reference: Profile | None, bins: int, duplicates: bool, distributions: bool,
     counted: Collection[str] | None,
 ) -> Profile:
-    grids = _reference_grids(reference) if distributions else {}
+    grids = reference_grids(reference) if distributions else {}
     dictionary = frozenset() if distributions else opened.dictionary_encoded()
     first = _first_pass(opened, grids, duplicates and distributions, distributions, dictionary)
     counting = None if distributions else _Counting(counted)
@@ -267,7 +267,7 @@ def _numeric_exprs(select: _Select, col: SourceColumn, grid: BinGrid | None, *, 
         select.add(col.name, "distinct", f"approx_count_distinct({x})")
         select.add(col.name, "mean", f"avg({finite})")
         select.add(col.name, "var", f"var_pop({finite})")
-        qs = ", ".join(repr(q) for q in (_GRID_QUANTILES[0], *QUANTILES, _GRID_QUANTILES[1]))
+        qs = ", ".join(repr(q) for q in (GRID_QUANTILES[0], *QUANTILES, GRID_QUANTILES[1]))
         select.add(col.name, "quantiles", f"approx_quantile({finite}, [{qs}])")
     if grid is not None:
         select.add(col.name, "histogram", f"histogram({_finite(x, grid.sql_index(x))})")
@@ -511,7 +511,7 @@ def _string_profile(col: SourceColumn, stats: _Row, second: _SecondPass, base: d
     other = count - sum(c for _, c in ranked)
     numeric_like = second.stats.get(name, "numeric_like", stats.get(name, "numeric_like"))
     if numeric_like is None or every is not None:
-        numeric_like = sum(c for v, c in ordered if _parses_as_number(v))
+        numeric_like = sum(c for v, c in ordered if parses_as_number(v))
     categories = CategoryStats(
         top=tuple(ranked), other=other, numeric_like=int(numeric_like),
         min_length=stats.get(name, "min_length"), max_length=stats.get(name, "max_length"),
@@ -525,7 +525,7 @@ def _string_profile(col: SourceColumn, stats: _Row, second: _SecondPass, base: d
                          distinct_exact=other == 0 or counted_outright, **{**base, "mixed_types": mixed})
 
 
-def _parses_as_number(value: str) -> bool:
+def parses_as_number(value: str) -> bool:
     try:
         float(value)
     except ValueError:
@@ -567,7 +567,7 @@ def _largest_gaps(opened: OpenedData, col: SourceColumn) -> tuple[Gap, ...]:
     return tuple(Gap(_iso(start), _iso(end), float(seconds)) for start, end, seconds in rows)  # type: ignore[arg-type]
 
 
-def _reference_grids(reference: Profile | None) -> dict[str, BinGrid]:
+def reference_grids(reference: Profile | None) -> dict[str, BinGrid]:
     if reference is None:
         return {}
     return {
