@@ -277,7 +277,7 @@ def serving(ws: Any, ref: str) -> Iterator[str]:
 
     port = _free_port()
     config = prepare(ServeConfig(workspace=str(ws.root), refs=[ref], port=port, access_log=False,
-                                 follow_interval_s=1.0))
+                                 follow_interval_s=0.25))
     # one native thread per request, as a server worker wants, set before the model's libraries load
     env = {**os.environ, CONFIG_ENV: config.model_dump_json(), "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
     log_path = Path(ws.root) / ".loopline" / "demo-server.log"

@@ -61,7 +61,9 @@ class ServedModel:
             name=name, version=version, package=package, signature=signature,
             validator=RecordValidator(signature.schema, environment=None),
             predictor=predictor, features=filler, served_as=served_as,
-            reader=RowReader.compile(signature.schema, predictor.columns) if filler is None else None,
+            # a record carrying every feature needs no lookup (the filler passes it through unchanged),
+            # so the clean-record lane holds with online features too; a record with keys takes the full path
+            reader=RowReader.compile(signature.schema, predictor.columns),
         )
 
     @property

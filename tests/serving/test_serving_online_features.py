@@ -98,6 +98,20 @@ def test_a_record_with_its_features_is_predicted_as_given(client, package: Model
     assert response.json()["predictions"] == pytest.approx([direct(package, **given)])
 
 
+def test_a_record_of_features_alone_takes_the_clean_record_lane(package: ModelPackage,
+                                                                 feature_store: FeatureStore) -> None:
+    from loopline.serving.inference import infer
+
+    model = ServedModel.build("shops", 2, package, feature_store=feature_store)
+    given = {"temp": 1.0, "visits": 10, "share": 0.5, "hour": 3}
+    assert model.reader is not None and model.reader.read([given]) is not None
+    assert infer(model, [given]).predictions == pytest.approx([direct(package, **given)])
+    with_keys = {"shop": 1, "basket": 6.0, "hour": 5}  # keys are not inputs: the full path looks features up
+    assert model.reader.read([with_keys]) is None
+    assert infer(model, [with_keys]).predictions == pytest.approx([direct(package, temp=12.0, visits=120,
+                                                                          share=0.05, hour=5)])
+
+
 def test_missing_keys_are_listed(client) -> None:
     http, _ = client
     response = http.post("/predict", json={"records": [{"basket": 1.0, "hour": 1}, {"shop": 1, "hour": 2}]})
