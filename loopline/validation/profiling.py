@@ -151,8 +151,10 @@ class _Counting:
 class _Select:
     """Expressions of one aggregate query, addressed by (column name, statistic).
 
-    ``stored`` marks the expressions a Parquet file's statistics answer without a scan
-    (plain counts and bounds).
+    ``stored`` marks the expressions a Parquet file's statistics answer without a scan (plain
+    bounds). Not counts of values: DuckDB reads a nullable column's validity to count it, and
+    one such count in the statistics query makes it scan every column it names (0.1 s instead
+    of 2 ms for 20 columns of a million rows), so a count goes with its column's own query.
     """
 
     exprs: list[str]
@@ -255,7 +257,7 @@ def _numeric_exprs(select: _Select, col: SourceColumn, grid: BinGrid | None, *, 
     """
     x = f"CAST({col.sql} AS DOUBLE)"
     finite = x if col.integer else _finite(x)
-    select.add(col.name, "count", f"count({col.sql})", stored=True)
+    select.add(col.name, "count", f"count({col.sql})")
     if not col.integer:
         select.add(col.name, "nan", f"count_if(isnan({x}))")
         select.add(col.name, "inf", f"count_if(isinf({x}))")
@@ -300,7 +302,7 @@ def _light_string_exprs(select: _Select, col: SourceColumn, *, dictionary_encode
     read instead of a second one.
     """
     s = f"CAST({col.sql} AS VARCHAR)"
-    select.add(col.name, "count", f"count({col.sql})", stored=True)
+    select.add(col.name, "count", f"count({col.sql})")
     if dictionary_encoded:
         select.add(col.name, "all", f"histogram({s})")
     else:
