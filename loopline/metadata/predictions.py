@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Text, and_, bindparam, cast, func, select, tuple_
 
 from loopline.errors import InvalidInputError, NotFoundError
@@ -76,10 +77,17 @@ class Feedback:
 
 
 def json_text(value: Any) -> str:
-    """``value`` as JSON text; values JSON cannot hold as they are go through ``plain_json`` first."""
+    """``value`` as JSON text; values JSON cannot hold as they are go through ``plain_json`` first.
+
+    orjson writes a record of 30 floats in about 1.5 µs where the standard library's encoder
+    takes about 25 µs (its float repr), which made the prediction log's writer the largest
+    cost of a logged request. It writes NaN and infinities as null and numpy values as their
+    plain counterparts, as ``plain_json`` does; what it refuses (big integers, non-string
+    keys, other types) takes the ``plain_json`` route.
+    """
     try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):
+        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    except TypeError:
         return json.dumps(plain_json(value), separators=(",", ":"))
 
 

@@ -64,7 +64,7 @@ def create_app(state: ServingState) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(
         RequestContextMiddleware, metrics=state.metrics, authenticator=state.authenticator,
-        access_log=state.access_log,
+        access_log=state.access_log, direct=records.DIRECT,
     )
     return app
 

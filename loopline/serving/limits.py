@@ -14,9 +14,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 
 from loopline.serving.errors import PayloadTooLarge, RequestRejected, RequestTimeout
+
+_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * 19  # after translating with _AS_ZEROS: a run of 19 digits (bytes methods: ~1 µs a body)
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def parse_json(body: bytes, limits: Limits) -> Any:
     if not body:
         raise RequestRejected("the request body is empty; expected a JSON document")
     try:
-        value = json.loads(body)
+        value = _loads(body)
     except RecursionError:
         raise _too_deep(limits) from None
     except (UnicodeDecodeError, ValueError) as exc:
@@ -80,6 +84,19 @@ def parse_json(body: bytes, limits: Limits) -> Any:
     if body.count(b"[") + body.count(b"{") > limits.max_json_depth and _depth(value) > limits.max_json_depth:
         raise _too_deep(limits)
     return value
+
+
+def _loads(body: bytes) -> Any:
+    """``json.loads(body)``, faster: orjson parses what it accepts to the same values in a fraction of the
+    time. What it refuses (NaN and infinity literals, out-of-range numbers, lone surrogates, invalid
+    documents) goes to the standard parser, so the result, or the error, is the standard library's; so
+    does a body with a run of 19 digits, since orjson reads an integer past 64 bits as a float."""
+    if _LONG_DIGITS not in body.translate(_AS_ZEROS):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(body)
 
 
 def _depth(value: Any) -> int:

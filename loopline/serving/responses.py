@@ -1,4 +1,4 @@
-"""JSON responses without FastAPI's generic encoder: routes build plain values, dumped once with the C encoder."""
+"""JSON responses without FastAPI's generic encoder: routes build plain values, dumped once by orjson."""
 
 from __future__ import annotations
 
@@ -6,16 +6,20 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 from loopline.metadata.predictions import plain_json
 
 
 def json_bytes(body: Any) -> bytes:
-    """Compact JSON; NaN and infinities (which JSON lacks) become null."""
+    """Compact UTF-8 JSON; NaN and infinities (which JSON lacks) become null, numpy values plain ones.
+
+    What orjson refuses (integers past 64 bits, non-string keys, other types) takes ``plain_json``.
+    """
     try:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-    except (TypeError, ValueError):
+        return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:
         return json.dumps(plain_json(body), separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -13,6 +13,7 @@ accepts what the validator accepts without a single anomaly.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -58,25 +59,36 @@ def _compile_record_check(columns: Sequence[Any]) -> Callable[[Any], Any] | None
     The code holds no value from the schema: names, bounds and domains are bound as variables, so a
     column name can never become code.
     """
-    namespace: dict[str, Any] = {"U": _UNCLEAN, "isfinite": math.isfinite}
+    if not columns:
+        return None
+    names = [column.name for column in columns]
+    values = ", ".join(f"v{i}" for i in range(len(columns)))
+    namespace: dict[str, Any] = {"U": _UNCLEAN, "isfinite": math.isfinite, "KeyError": KeyError,
+                                 "GET": operator.itemgetter(*names) if len(names) > 1 else _one(names[0])}
     lines = ["def read_one(record):",
              "    if type(record) is not dict or len(record) != WIDTH:",
+             "        return U",
+             "    try:",
+             f"        {values}, = GET(record)" if len(names) == 1 else f"        {values} = GET(record)",
+             "    except KeyError:",
              "        return U"]
     namespace["WIDTH"] = len(columns)
     for i, column in enumerate(columns):
-        namespace[f"N{i}"] = column.name
-        lines.append(f"    v{i} = record.get(N{i}, U)")
         kind = column.kind
         if kind is ColumnKind.NUMERIC:
-            namespace[f"L{i}"] = -math.inf if column.min is None else column.min
-            namespace[f"H{i}"] = math.inf if column.max is None else column.max
+            low = -math.inf if column.min is None else column.min
+            high = math.inf if column.max is None else column.max
+            namespace[f"L{i}"], namespace[f"H{i}"] = low, high
+            # NaN fails any comparison, and an infinity fails finite bounds: isfinite only for open ones
+            finite = math.isfinite(low) and math.isfinite(high)
             lines += [f"    t = type(v{i})",
                       "    if t is float:",
-                      f"        if not isfinite(v{i}):",
+                      *([] if finite else [f"        if not isfinite(v{i}):", "            return U"]),
+                      f"        if not L{i} <= v{i} <= H{i}:",
                       "            return U",
                       "    elif t is not int:",
                       "        return U",
-                      f"    if not L{i} <= v{i} <= H{i}:",
+                      f"    elif not L{i} <= v{i} <= H{i}:",
                       "        return U"]
         elif kind is ColumnKind.BOOLEAN and column.domain is None:
             lines += [f"    if not (v{i} is True or v{i} is False",
@@ -89,9 +101,16 @@ def _compile_record_check(columns: Sequence[Any]) -> Callable[[Any], Any] | None
                 lines += [f"    if v{i} not in D{i}:", "        return U"]
         else:
             return None  # datetimes (and booleans with a domain): the validator's rules decide
-    lines.append(f"    return [{', '.join(f'v{i}' for i in range(len(columns)))}]")
+    lines.append(f"    return [{values}]")
     exec(compile("\n".join(lines), "<record check>", "exec"), namespace)  # noqa: S102
     return namespace["read_one"]  # type: ignore[no-any-return]
+
+
+def _one(name: str) -> Callable[[Any], tuple[Any]]:
+    def get(record: Any) -> tuple[Any]:
+        return (record[name],)
+
+    return get
 
 
 __all__ = ["RowReader"]

@@ -34,6 +34,8 @@ from loopline.serving.metrics import MULTIPROCESS_ENV
 
 CONFIG_ENV = "LOOPLINE_SERVE_CONFIG"
 SPILL_FOLDER = ".loopline/prediction-log-spill"
+SWITCH_INTERVAL_S = 0.0005
+"""How long a thread holds the GIL while another waits for it (Python's default is 5 ms)."""
 
 
 class ServeConfig(BaseModel):
@@ -222,6 +224,8 @@ def configure_process() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
+    # the event loop must not wait the default 5 ms for the GIL while the log writer's thread holds it
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def freeze_loaded_objects() -> None:

@@ -157,3 +157,19 @@ def test_refusals_are_the_validators_whichever_lane_a_request_starts_in() -> Non
     with pytest.raises(RequestRejected) as refused:
         infer(model, [{"colour": "purple", "size": 1.0}])
     assert [p["code"] for p in refused.value.problems] == ["UNEXPECTED_CATEGORY"]
+
+
+@pytest.mark.parametrize("bounds", [{}, {"min": 0.0}, {"min": 0.0, "max": 10.0}])
+def test_one_open_or_bounded_column_reads_exactly_what_the_validator_accepts(bounds: dict) -> None:
+    from loopline.validation import ColumnKind, ColumnSchema, Schema
+
+    schema = Schema(columns=(ColumnSchema(name="x", kind=ColumnKind.NUMERIC, **bounds),))
+    validator = RecordValidator(schema, environment=None)
+    reader = RowReader.compile(schema, ["x"])
+    assert reader is not None
+    records = [{"x": 1.5}, {"x": 3}, {"x": math.inf}, {"x": -math.inf}, {"x": math.nan}, {"x": -1.0},
+               {"x": 11}, {"x": True}, {"x": "1"}, {"x": None}, {}, {"y": 1.0}, {"x": 1.0, "y": 1.0}]
+    for record in records:
+        clean = not validator.validate([record]).anomalies
+        assert (reader.read([record]) is not None) == clean, record
+    assert reader.read([{"x": 2.5}]) == [[2.5]]

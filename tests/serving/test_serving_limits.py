@@ -86,3 +86,25 @@ def test_a_client_that_sends_too_slowly_gets_408(client) -> None:
 def test_limits_refuse_nonsense_settings() -> None:
     with pytest.raises(ValueError, match="max_batch_rows must be a positive integer, got 0"):
         Limits(max_batch_rows=0)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"records": [{"x": 0.1, "y": -0, "z": 1.5e-320, "w": 12345678901234567}]}',
+    b'{"x": 123456789012345678901234567890}',  # past 64 bits: an int, as the standard parser reads it
+    b'{"x": 0.12345678901234567890123}', b'{"x": NaN, "y": Infinity}', b'{"x": 1e400}',
+    b'{"a": 1, "a": 2}', b'"\\ud800"', b'  [1, 2.0, true, null, "\\u00e9"]  ',
+])
+def test_bodies_parse_exactly_as_the_standard_parser_reads_them(body: bytes) -> None:
+    from loopline.serving.limits import parse_json
+
+    parsed, expected = parse_json(body, Limits()), json.loads(body)
+    assert repr(parsed) == repr(expected) and type(parsed) is type(expected)
+
+
+@pytest.mark.parametrize("body", [b'{"x": 1}garbage', b"\xff", b"{", b'{"x": [1, 2}'])
+def test_bodies_the_standard_parser_refuses_are_refused(body: bytes) -> None:
+    from loopline.serving.errors import RequestRejected
+    from loopline.serving.limits import parse_json
+
+    with pytest.raises(RequestRejected, match="not valid JSON"):
+        parse_json(body, Limits())

@@ -52,6 +52,20 @@ def test_values_json_cannot_hold_are_stored_as_plain_values(log: PredictionLog) 
     assert row.output == [1.0, None]
 
 
+def test_what_the_fast_encoder_refuses_is_stored_as_plain_values_and_floats_round_trip(log: PredictionLog) -> None:
+    from decimal import Decimal
+
+    floats = [0.1, 1e-05, 5e-324, -0.0, 2 / 3, 123456.789e10]
+    log.append([
+        PredictionRecord("big", 0, "m", 1, datetime.now(UTC), {"n": 2**70, "d": Decimal("1.5"), 3: "key"}, None, 1.0),
+        PredictionRecord("floats", 0, "m", 1, datetime.now(UTC), {f"f{i}": v for i, v in enumerate(floats)},
+                         floats, 1.0),
+    ])
+    big, exact = log.list()
+    assert big.inputs == {"n": 2**70, "d": "1.5", "3": "key"} and big.output is None
+    assert list(exact.inputs.values()) == floats and exact.output == floats
+
+
 def test_filters_by_model_version_and_time(log: PredictionLog) -> None:
     now = datetime.now(UTC)
     log.append([record("old", when=now - timedelta(hours=2)), record("v2", version=2, when=now),

@@ -76,6 +76,8 @@ async def invocations(request: Request) -> Response:
 # (which a route taking only the request does not need) is skipped on the busiest paths
 router.add_route("/predict", predict, methods=["POST"])
 router.add_route("/invocations", invocations, methods=["POST"])
+DIRECT = {("POST", "/predict"): predict, ("POST", "/invocations"): invocations}
+"""The same routes for the request middleware to call without the router (see ``middleware``)."""
 
 
 @router.get("/ping")
