@@ -28,9 +28,12 @@ does a Loopline server whose prediction log holds fewer rows than the requests i
 Rounds interleave the servers. Memory: peak resident set (``VmHWM``) of each worker process
 (the leaves of the server's process tree) after all rounds.
 
-Batch: ``loopline.serving.predict_file`` over a ``--batch-rows`` Parquet file (the data
-repeated) to Parquet, against the fitted pipeline's ``predict`` on the same rows already in
-memory, and against pandas reading the file, ``predict`` and writing the result.
+Batch, for each model: ``loopline.serving.predict_file`` over a ``--batch-rows`` Parquet file
+(the data repeated) to Parquet, writing every input column beside the prediction (the
+default) and the predictions alone (``keep=[]``, ``--predictions-only``), against the fitted
+model's ``predict`` on the same rows already in memory, against pandas reading the file,
+``predict`` and writing the result, and against reading just the model's columns into a float
+array (the floor any batch over a file pays before predicting).
 
 On a 2-core machine wrk and the server share the cores, so absolute figures are lower than on
 a larger machine; the ratios are what the goals are about.
@@ -282,36 +285,45 @@ def build_servers(folder: Path, features) -> list[Server]:
 
 
 def batch(rows: int, folder: Path, repeat: int) -> dict:
-    """Rows/s of predict_file vs ``predict`` in memory vs pandas read + predict + write."""
+    """Per model: rows/s of predict_file (every input column kept, and the predictions alone) vs ``predict``
+    on the rows in memory, vs pandas read + predict + write, and the floor of reading the model's columns."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
     from loopline.serving import ServedModel
     from loopline.serving.batch import predict_file
 
-    package = cancer_package()
-    features, _ = cancer_frame()
-    frame = pd.concat([features] * (rows // len(features) + 1), ignore_index=True).head(rows)
-    source = folder / "batch.parquet"
-    frame.to_parquet(source)
-    served = ServedModel.build("cancer", 1, package)
-    model = package.model
-    timings: dict[str, list[float]] = {"predict_file": [], "predict in memory": [], "pandas read+predict+write": []}
-    for _ in range(repeat + 1):  # the first repetition warms up
-        result = predict_file(served, source, folder / "scored.parquet")
-        timings["predict_file"].append(result.seconds)
-        started = time.perf_counter()
-        model.predict(frame)
-        timings["predict in memory"].append(time.perf_counter() - started)
-        started = time.perf_counter()
-        read = pd.read_parquet(source)
-        read["prediction"] = model.predict(read)
-        read.to_parquet(folder / "direct.parquet")
-        timings["pandas read+predict+write"].append(time.perf_counter() - started)
-    scored = pd.read_parquet(folder / "scored.parquet")
-    if len(scored) != rows:
-        raise RuntimeError(f"predict_file wrote {len(scored)} rows, expected {rows}")
-    return {name: {"seconds": values[1:], "rows_per_s": rows / _harness.median(values[1:])}
-            for name, values in timings.items()}
+    results = {}
+    for name, package, (features, _) in (("cancer", cancer_package(), cancer_frame()),
+                                         ("bikes", bikes_package(), bikes_frame())):
+        frame = pd.concat([features] * (rows // len(features) + 1), ignore_index=True).head(rows)
+        source = folder / f"batch-{name}.parquet"
+        frame.to_parquet(source)
+        served = ServedModel.build(name, 1, package)
+        model = package.model
+        ways = ("predict_file, every input column kept", "predict_file, predictions only", "predict in memory",
+                "pandas read+predict+write", "reading the model's columns alone")
+        timings: dict[str, list[float]] = {way: [] for way in ways}
+        for _ in range(repeat + 1):  # the first repetition warms up
+            timings[ways[0]].append(predict_file(served, source, folder / "scored.parquet").seconds)
+            timings[ways[1]].append(predict_file(served, source, folder / "alone.parquet", keep=[]).seconds)
+            started = time.perf_counter()
+            model.predict(frame)
+            timings[ways[2]].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            read = pd.read_parquet(source)
+            read["prediction"] = model.predict(read)
+            read.to_parquet(folder / "direct.parquet")
+            timings[ways[3]].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            pq.read_table(source, columns=list(served.predictor.columns)).to_pandas().to_numpy(dtype="float64")
+            timings[ways[4]].append(time.perf_counter() - started)
+        for output in ("scored.parquet", "alone.parquet"):
+            if pq.ParquetFile(folder / output).metadata.num_rows != rows:
+                raise RuntimeError(f"predict_file wrote a wrong number of rows to {output}")
+        results[name] = {way: {"seconds": values[1:], "rows_per_s": rows / _harness.median(values[1:])}
+                         for way, values in timings.items()}
+    return results
 
 
 def main() -> None:
@@ -406,12 +418,14 @@ def report(servers: list[Server], memory: dict[str, list[float]]) -> None:
 
 
 def report_batch(batched: dict) -> None:
-    base = batched["predict in memory"]["rows_per_s"]
-    io = batched["pandas read+predict+write"]["rows_per_s"]
-    rows = [[name, f"{v['rows_per_s']:,.0f}", f"{_harness.median(v['seconds']):.3f}",
-             f"{v['rows_per_s'] / base:.0%}", f"{v['rows_per_s'] / io:.0%}"] for name, v in batched.items()]
-    print(_harness.markdown_table(["way", "rows/s", "seconds", "vs predict in memory", "vs pandas read+predict+write"],
-                                  rows))
+    for name, ways in batched.items():
+        base = ways["predict in memory"]["rows_per_s"]
+        io = ways["pandas read+predict+write"]["rows_per_s"]
+        rows = [[way, f"{v['rows_per_s']:,.0f}", f"{_harness.median(v['seconds']):.3f}",
+                 f"{v['rows_per_s'] / base:.0%}", f"{v['rows_per_s'] / io:.0%}"] for way, v in ways.items()]
+        print(f"\n{name}:")
+        print(_harness.markdown_table(["way", "rows/s", "seconds", "vs predict in memory",
+                                       "vs pandas read+predict+write"], rows))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ def predict(
     chunk_rows: int = typer.Option(100_000, "--chunk-rows", min=1, help="Rows read and predicted at a time."),
     runner: str | None = typer.Option(
         None, "--runner", help="local or ray: where chunks are predicted (default: the workspace's [runner] kind)."),
+    keep: list[str] = typer.Option(
+        [], "--keep", "-k", help="An input column to write beside the predictions (repeat; default: every one)."),
+    predictions_only: bool = typer.Option(
+        False, "--predictions-only", help="Write only the predictions, one row per input row, in input order."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Predict every row of a file, in chunks, with the same feature lookup as the server.
@@ -31,6 +35,10 @@ def predict(
 
     if runner not in (None, "local", "ray"):
         raise typer.BadParameter(f"'{runner}' is not a runner; use local or ray", param_hint="--runner")
+    if keep and predictions_only:
+        raise typer.BadParameter("--predictions-only writes no input column; drop --keep or it",
+                                 param_hint="--keep")
+    kept = [] if predictions_only else (list(keep) or None)
     with open_workspace(ctx) as workspace:
         settings = workspace.settings.runner
         kind = runner or settings.kind
@@ -46,7 +54,7 @@ def predict(
             try:
                 with _progress(count_rows(input_path), enabled=not as_json) as advance:
                     result = predict_file(model, input_path, output_path, chunk_rows=chunk_rows,
-                                          on_progress=advance, scorer=scorer)
+                                          on_progress=advance, scorer=scorer, keep=kept)
             finally:
                 if scorer is not None:
                     scorer.close()

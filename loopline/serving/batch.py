@@ -7,7 +7,9 @@ never converted. Reading the next chunk and writing the last one run in threads 
 the prediction (Arrow's readers and writers release the GIL), so a run takes about as
 long as its slowest part rather than the sum of all three. The output is written under a
 temporary name and renamed into place only when every chunk is done: a failed run leaves
-no half-written file. A column of the input named like the output is replaced.
+no half-written file. A column of the input named like the output is replaced. ``keep``
+chooses the input columns written beside the predictions (an id, say); with none kept,
+only the model's columns are read and the output is the predictions alone.
 
 Chunks are predicted by a ``ChunkScorer``: ``LocalScorer`` predicts in this process;
 ``loopline.serving.batch_ray.RayScorer`` spreads chunks over Ray actors, several in flight,
@@ -24,7 +26,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,15 +109,19 @@ def predict_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     on_progress: Callable[[int], None] | None = None,
     scorer: ChunkScorer | None = None,
+    keep: Sequence[str] | None = None,
 ) -> BatchResult:
     """Predict every row of ``source`` into ``target``; ``on_progress`` gets the rows done after each chunk.
 
-    ``scorer`` predicts the chunks (default: ``LocalScorer(model)``, in this process).
+    ``scorer`` predicts the chunks (default: ``LocalScorer(model)``, in this process). ``keep``
+    names the input columns written beside the predictions (None: every one; empty: none, and
+    only the columns the model needs are read).
     """
     if not source.is_file():
         raise InvalidInputError(f"the input file {source} does not exist")
     if chunk_rows < 1:
         raise InvalidInputError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    columns = _columns_to_read(model, source, keep)
     scorer = scorer if scorer is not None else LocalScorer(model)
     started = time.perf_counter()
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
@@ -123,7 +129,7 @@ def predict_file(
     rows = 0
     try:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="loopline-batch") as pool:
-            chunks = read_chunks(source, chunk_rows)
+            chunks = read_chunks(source, chunk_rows, columns)
             upcoming = pool.submit(next, chunks, None)  # one thread reads ahead, the other writes behind
             written: Future[None] | None = None
             pending: deque[tuple[pa.Table, Any]] = deque()
@@ -138,7 +144,8 @@ def predict_file(
                     pending.append((chunk, scorer.submit(needed_columns(model, chunk))))
                     continue
                 chunk, handle = pending.popleft()  # the oldest chunk: the output keeps the input's order
-                scored = _with_columns(chunk, scorer.result(handle))
+                kept = chunk if keep is None else chunk.select(list(keep))
+                scored = _with_columns(kept, scorer.result(handle))
                 if written is not None:
                     written.result()
                 written = pool.submit(writer.write, scored)
@@ -158,21 +165,61 @@ def predict_file(
     return BatchResult(rows, time.perf_counter() - started, target)
 
 
-def read_chunks(source: Path, chunk_rows: int) -> Iterator[pa.Table]:
-    """The file as Arrow tables of ``chunk_rows`` rows (the last may be shorter)."""
+def read_chunks(source: Path, chunk_rows: int, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+    """The file as Arrow tables of ``chunk_rows`` rows (the last may be shorter); only ``columns`` if given."""
     kind = file_format(source)
     if kind == "parquet":
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=chunk_rows):
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=chunk_rows, columns=columns):
             yield pa.Table.from_batches([batch])
     elif kind == "csv":
         import pyarrow.csv as pcsv
 
-        yield from _rechunk(pcsv.open_csv(source), chunk_rows)
+        include = pcsv.ConvertOptions(include_columns=list(columns)) if columns is not None else None
+        yield from _rechunk(pcsv.open_csv(source, convert_options=include), chunk_rows)
     else:
         for frame in pd.read_json(source, lines=True, chunksize=chunk_rows):
-            yield pa.Table.from_pandas(frame, preserve_index=False)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            yield table if columns is None else table.select([c for c in columns if c in table.column_names])
+
+
+def _columns_to_read(model: ServedModel, source: Path, keep: Sequence[str] | None) -> list[str] | None:
+    """The columns the model needs and those kept, in the file's order; None (all) when every column is kept.
+
+    A kept column the file lacks is an error naming the file's columns; a needed one the file
+    lacks is left for the prediction to report (the features may come from the online store).
+    """
+    if keep is None:
+        return None
+    present = input_columns(source)
+    unknown = [c for c in keep if c not in present]
+    if unknown:
+        raise InvalidInputError(f"the input {source.name} has no column(s) {', '.join(unknown)} to keep",
+                                hint=f"its columns: {', '.join(present)}")
+    wanted = set(keep) | set(model.predictor.columns)
+    if model.features is not None:
+        wanted |= set(model.features.keys)
+    return [c for c in present if c in wanted]
+
+
+def input_columns(source: Path) -> list[str]:
+    """The column names of a Parquet, CSV or JSON-lines file, read from its schema or first rows."""
+    kind = file_format(source)
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.ParquetFile(source).schema_arrow.names)
+        if kind == "csv":
+            import pyarrow.csv as pcsv
+
+            return list(pcsv.open_csv(source).schema.names)
+        first = next(iter(pd.read_json(source, lines=True, chunksize=100)), None)
+    except (pa.ArrowException, ValueError, OSError) as exc:
+        raise InvalidInputError(f"cannot read the columns of {source}: {exc}",
+                                hint="check that the file is complete and in the format its suffix says") from None
+    return [] if first is None else [str(c) for c in first.columns]
 
 
 def _rechunk(batches: Any, rows: int) -> Iterator[pa.Table]:

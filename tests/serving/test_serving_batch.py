@@ -38,6 +38,31 @@ def test_every_format_in_chunks(tmp_path: Path, model: ServedModel, suffix: str)
     assert list(out.columns[:-1]) == list(features.columns)
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_kept_columns_or_the_predictions_alone(tmp_path: Path, model: ServedModel, suffix: str) -> None:
+    features, _ = cancer_frame()
+    frame = features.assign(patient=[f"p{i}" for i in range(len(features))])
+    source = tmp_path / f"in{suffix}"
+    if suffix == ".parquet":
+        frame.to_parquet(source)
+    elif suffix == ".csv":
+        frame.to_csv(source, index=False)
+    else:
+        frame.to_json(source, orient="records", lines=True)
+    expected = cancer_package().predict(features).tolist()
+    read = {".parquet": pd.read_parquet, ".csv": pd.read_csv,
+            ".jsonl": lambda p: pd.read_json(p, lines=True)}[suffix]
+    kept = read(predict_file(model, source, tmp_path / f"kept{suffix}", chunk_rows=100,
+                             keep=["patient", "mean_radius"]).output)
+    assert list(kept.columns) == ["patient", "mean_radius", "prediction"]
+    assert kept["patient"].tolist() == frame["patient"].tolist() and kept["prediction"].tolist() == expected
+    alone = read(predict_file(model, source, tmp_path / f"alone{suffix}", chunk_rows=100, keep=[]).output)
+    assert list(alone.columns) == ["prediction"] and alone["prediction"].tolist() == expected
+    with pytest.raises(InvalidInputError, match="has no column\\(s\\) patient_id to keep"):
+        predict_file(model, source, tmp_path / f"bad{suffix}", keep=["patient_id"])
+    assert not (tmp_path / f"bad{suffix}").exists()
+
+
 def test_missing_columns_fail_and_leave_no_output(tmp_path: Path, model: ServedModel) -> None:
     features, _ = cancer_frame()
     features.drop(columns=["mean_radius", "worst_area"]).to_parquet(tmp_path / "in.parquet")
@@ -90,3 +115,12 @@ def test_the_predict_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert (summary["model"], summary["version"], summary["rows"]) == ("cancer", 1, 40)
     out = pd.read_parquet(tmp_path / "out.parquet")
     assert out["prediction"].tolist() == cancer_package().predict(features.head(40)).tolist()
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--workspace", str(root), "predict", "cancer@production", "--input", str(tmp_path / "in.csv"),
+             "--output", str(tmp_path / "alone.parquet"), "--predictions-only", "--json"])
+    assert exit_info.value.code == 0
+    assert list(pd.read_parquet(tmp_path / "alone.parquet").columns) == ["prediction"]
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--workspace", str(root), "predict", "cancer@production", "--input", str(tmp_path / "in.csv"),
+             "--output", str(tmp_path / "both.parquet"), "--predictions-only", "--keep", "mean_radius"])
+    assert exit_info.value.code == 2 and not (tmp_path / "both.parquet").exists()
