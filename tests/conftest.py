@@ -96,6 +96,17 @@ def redis_url() -> Iterator[str]:
         client.close()
 
 
+@pytest.fixture(scope="module")
+def ray_instance() -> Iterator[None]:
+    """A local Ray instance for one test module (start-up costs seconds: keep Ray tests few)."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
 @pytest.fixture(scope="session")
 def single_thread_pools() -> Iterator[None]:
     """Native thread pools limited to one thread for the rest of the session.

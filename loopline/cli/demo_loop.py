@@ -77,110 +77,126 @@ def run_loop(ws: Any, *, start: str, days: int | None, speed: float, policy: str
              first: VersionStory) -> LoopOutcome:
     """Serve, replay and keep the model healthy; returns what happened."""
     from loopline.cli.agent import monitor_chores
-    from loopline.config import TriggerSection
     from loopline.examples.bikes.replay import Connection, Replay, replay_hours
     from loopline.metadata.predictions import PredictionLog
     from loopline.monitoring import MonitorStore
-    from loopline.triggers import Agent, LeaseStore, RunOutcome, TriggerChecks, TriggerStore
+    from loopline.triggers import Agent, LeaseStore, TriggerChecks, TriggerStore
 
     if policy not in POLICIES:
         raise LooplineError(f"unknown policy '{policy}'; use one of {', '.join(POLICIES)}")
-    console = _output.console
     clock = SimClock(datetime.fromisoformat(start).replace(tzinfo=UTC))
-    stories = {first.version: first}
-    held: list[dict[str, Any]] = []
-    alerts: list[dict[str, Any]] = []
-    firings: list[dict[str, Any]] = []
-    windows: dict[str, dict[str, Any]] = {}
-    timing = {"retrain_s": 0.0}
-    triggers: Mapping[str, TriggerSection] = {
+    hours = replay_hours()
+    package = ws.registry.load(f"bikes/{first.version}")
+    inputs = [c for c in package.input_names if c in hours.columns]
+    url = ws.metadata_url
+    with _agent_log(Path(ws.root) / ".loopline" / "demo-agent.log"), \
+            TriggerStore(url) as trigger_store, LeaseStore(url) as leases, MonitorStore(url) as monitor_store, \
+            contextlib.closing(PredictionLog(url).open()) as log, serving(ws, "bikes@production") as base:
+        loop = _Loop(ws, clock, first, trigger_store)
+        checks = TriggerChecks(ws.root, metadata_url=url, alerts=monitor_store)
+        agent = Agent(_triggers(ws, policy), store=trigger_store, leases=leases, checks=checks,
+                      run=loop.run_pipeline, lease_s=600.0, interval_s=1.0, clock=clock,
+                      chores=monitor_chores(ws, monitor_store, clock=clock, on_result=loop.on_monitor))
+        try:
+            with Connection(base) as client:
+                loop.agent, loop.client = agent, client
+                replay = Replay(client, hours, inputs=inputs, start=start, days=days, speed=speed,
+                                acknowledged=lambda: log.count(model="bikes"), on_day_end=loop.on_day_end,
+                                on_progress=loop.progress)
+                result = replay.run()
+        finally:
+            checks.close()
+    served = result.served
+    return LoopOutcome(policy=policy, served=served, frozen=_frozen_predictions(package, hours, served, inputs),
+                       versions=sorted(loop.stories.values(), key=lambda s: s.version), held=loop.held,
+                       alerts=loop.alerts, firings=loop.firings,
+                       windows=[loop.windows[k] for k in sorted(loop.windows)], refused=result.refused,
+                       days=result.days, elapsed_s=result.elapsed_s, retrain_s=loop.retrain_s,
+                       timings={**result.timings, "swaps": loop.swap_s})
+
+
+def _triggers(ws: Any, policy: str) -> Mapping[str, Any]:
+    from loopline.config import TriggerSection
+
+    return {
         "triggered": ws.settings.triggers,
         "daily": {"retrain_daily": TriggerSection(kind="schedule", cron="0 0 * * *", pipeline="training",
                                                   params={"split.data_end": "{fired_at:%Y-%m-%d}"})},
         "frozen": {},
     }[policy]
-    hours = replay_hours()
-    package = ws.registry.load(f"bikes/{first.version}")
-    inputs = [c for c in package.input_names if c in hours.columns]
 
-    def run_pipeline(pipeline: str, params: Any) -> RunOutcome:
+
+class _Loop:
+    """What the replay's callbacks do at each simulated midnight, and everything they saw."""
+
+    def __init__(self, ws: Any, clock: SimClock, first: VersionStory, trigger_store: Any) -> None:
+        self.ws, self.clock, self.trigger_store = ws, clock, trigger_store
+        self.stories = {first.version: first}
+        self.live = first.version
+        self.held: list[dict[str, Any]] = []
+        self.alerts: list[dict[str, Any]] = []
+        self.firings: list[dict[str, Any]] = []
+        self.windows: dict[str, dict[str, Any]] = {}
+        self.retrain_s = self.swap_s = 0.0
+        self.agent: Any = None
+        self.client: Any = None
+
+    def run_pipeline(self, pipeline: str, params: Any) -> Any:
+        """How the agent starts a training run: timed, and its version (or refusal) recorded."""
+        from loopline.triggers import RunOutcome
+
         began = time.perf_counter()
-        result = ws.run(pipeline, params=dict(params))
-        timing["retrain_s"] += time.perf_counter() - began
+        result = self.ws.run(pipeline, params=dict(params))
+        self.retrain_s += time.perf_counter() - began
         if result.ok:
-            newest = trigger_store.firings(limit=1)
-            _record_run(ws, result, clock.now, _why(newest[0]) if newest else "", params, stories, held)
+            newest = self.trigger_store.firings(limit=1)
+            _record_run(self.ws, result, self.clock.now, _why(newest[0]) if newest else "", params, self.stories,
+                        self.held)
         return RunOutcome(run_id=result.run.id, ok=result.ok, error=result.error)
 
-    def on_monitor(model: str, reports: Any, verdicts: Any) -> None:
+    def on_monitor(self, model: str, reports: Any, verdicts: Any) -> None:
+        """The monitors' windows and alert events, and the rollback guard's verdicts."""
+        console, now = _output.console, self.clock.now
         for report in reports:
             for window in report.run.windows:
-                windows[window.key] = {"start": window.start, "rows": window.rows,
-                                       "drift_share": window.metrics.get("drift.share"),
-                                       "relative_error": window.metrics.get("performance.relative"),
-                                       "mae": window.metrics.get("performance.mae"),
-                                       "versions": dict(window.versions)}
+                self.windows[window.key] = {
+                    "start": window.start, "rows": window.rows, "drift_share": window.metrics.get("drift.share"),
+                    "relative_error": window.metrics.get("performance.relative"),
+                    "mae": window.metrics.get("performance.mae"), "versions": dict(window.versions)}
             for event in report.events:
-                alerts.append({"at": clock.now, "rule": event.rule, "state": event.state, "window": event.window_key,
-                               "metric": event.metric, "value": event.value, "threshold": event.threshold})
+                self.alerts.append({"at": now, "rule": event.rule, "state": event.state, "window": event.window_key,
+                                    "metric": event.metric, "value": event.value, "threshold": event.threshold})
                 if event.state == "firing":
-                    console.print(f"   {clock.now:%Y-%m-%d} [yellow]alert[/] {_output.escape(event.rule)}: "
+                    console.print(f"   {now:%Y-%m-%d} [yellow]alert[/] {_output.escape(event.rule)}: "
                                   f"{event.metric} = {event.value:.3g} (limit {event.threshold:g})")
         for verdict in verdicts:
-            if verdict.action == "rolled back" and verdict.version in stories:
-                story = stories[verdict.version]
-                if story.rolled_back_at is None:
-                    story.rolled_back_at = clock.now
-                    story.rollback_reason = verdict.reason
-                    console.print(f"   {clock.now:%Y-%m-%d} [red]rolled back[/] bikes/{verdict.version} → "
-                                  f"bikes/{verdict.previous}: {_output.escape(verdict.reason)}")
+            story = self.stories.get(verdict.version)
+            if verdict.action == "rolled back" and story is not None and story.rolled_back_at is None:
+                story.rolled_back_at, story.rollback_reason = now, verdict.reason
+                console.print(f"   {now:%Y-%m-%d} [red]rolled back[/] bikes/{verdict.version} → "
+                              f"bikes/{verdict.previous}: {_output.escape(verdict.reason)}")
 
-    url = ws.metadata_url
-    with _agent_log(Path(ws.root) / ".loopline" / "demo-agent.log"), \
-            TriggerStore(url) as trigger_store, LeaseStore(url) as leases, MonitorStore(url) as monitor_store, \
-            contextlib.closing(PredictionLog(url).open()) as log, serving(ws, "bikes@production") as base:
-        checks = TriggerChecks(ws.root, metadata_url=url, alerts=monitor_store)
-        agent = Agent(triggers, store=trigger_store, leases=leases, checks=checks, run=run_pipeline,
-                      lease_s=600.0, interval_s=1.0, clock=clock,
-                      chores=monitor_chores(ws, monitor_store, clock=clock, on_result=on_monitor))
-        live = {"version": first.version}
+    def on_day_end(self, midnight: datetime) -> None:
+        """The agent's tick at ``midnight``; then, if production moved, until the server serves it."""
+        self.clock.now = midnight
+        tick = self.agent.tick()
+        for firing in tick.firings:
+            self.firings.append({"at": firing.fired_at, "trigger": firing.trigger, "reason": firing.reason,
+                                 "run_id": firing.run_id, "status": firing.status})
+        for error in tick.errors:
+            _output.console.print(f"   [yellow]warning:[/] {_output.escape(error)}")
+        current = self.ws.registry.aliases("bikes").get("production")
+        if current is not None and current != self.live:
+            began = time.perf_counter()
+            _wait_served(self.client, current)
+            self.swap_s += time.perf_counter() - began
+            self.live = current
+            if current in self.stories and self.stories[current].live_from is None:
+                self.stories[current].live_from = midnight
 
-        def on_day_end(midnight: datetime) -> None:
-            clock.now = midnight
-            tick = agent.tick()
-            for firing in tick.firings:
-                firings.append({"at": firing.fired_at, "trigger": firing.trigger, "reason": firing.reason,
-                                "run_id": firing.run_id, "status": firing.status})
-            for error in tick.errors:
-                console.print(f"   [yellow]warning:[/] {_output.escape(error)}")
-            current = ws.registry.aliases("bikes").get("production")
-            if current is not None and current != live["version"]:
-                began = time.perf_counter()
-                _wait_served(client, current)
-                timing["swap_s"] = timing.get("swap_s", 0.0) + time.perf_counter() - began
-                live["version"] = current
-                if current in stories and stories[current].live_from is None:
-                    stories[current].live_from = midnight
-
-        def progress(midnight: datetime, done: int) -> None:
-            if midnight.day == 1:
-                console.print(f"   [dim]{midnight:%Y-%m}: {done} days replayed, bikes/{live['version']} serving[/]")
-
-        try:
-            with Connection(base) as client:
-                replay = Replay(client, hours, inputs=inputs, start=start, days=days, speed=speed,
-                                acknowledged=lambda: log.count(model="bikes"), on_day_end=on_day_end,
-                                on_progress=progress)
-                result = replay.run()
-        finally:
-            checks.close()
-    served = result.served
-    frozen = _frozen_predictions(package, hours, served, inputs)
-    return LoopOutcome(policy=policy, served=served, frozen=frozen, versions=sorted(stories.values(),
-                       key=lambda s: s.version), held=held, alerts=alerts, firings=firings,
-                       windows=[windows[k] for k in sorted(windows)], refused=result.refused, days=result.days,
-                       elapsed_s=result.elapsed_s, retrain_s=timing["retrain_s"],
-                       timings={**result.timings, "swaps": timing.get("swap_s", 0.0)})
+    def progress(self, midnight: datetime, done: int) -> None:
+        if midnight.day == 1:
+            _output.console.print(f"   [dim]{midnight:%Y-%m}: {done} days replayed, bikes/{self.live} serving[/]")
 
 
 def _why(firing: Any) -> str:

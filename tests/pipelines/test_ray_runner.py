@@ -1,24 +1,14 @@
 """The Ray runner on a real local Ray instance (start-up costs seconds: keep these few)."""
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from pipeline_helpers import Stores, states
 
 from loopline.pipelines import Pipeline, log_metric, step
 
-ray = pytest.importorskip("ray")
+pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
-
-
-@pytest.fixture(scope="module")
-def ray_instance() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def test_steps_run_as_ray_tasks_with_outputs_through_the_artifact_store(ray_instance: None, stores: Stores) -> None:
