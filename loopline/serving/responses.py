@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
-from loopline.metadata.predictions import plain_json
-
-
-def json_bytes(body: Any) -> bytes:
-    """Compact UTF-8 JSON; NaN and infinities (which JSON lacks) become null, numpy values plain ones.
-
-    What orjson refuses (integers past 64 bits, non-string keys, other types) takes ``plain_json``.
-    """
-    try:
-        return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
-    except TypeError:
-        return json.dumps(plain_json(body), separators=(",", ":"), ensure_ascii=False).encode()
+from loopline.metadata.predictions import json_bytes
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """``body`` as compact JSON (``json_bytes``: NaN and infinities as null, numpy values as plain ones)."""
     return Response(json_bytes(body), status_code=status, headers=headers, media_type="application/json")
 
 
-__all__ = ["json_bytes", "json_response"]
+__all__ = ["json_response"]

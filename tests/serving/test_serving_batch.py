@@ -19,21 +19,30 @@ def model() -> ServedModel:
     return ServedModel.build("cancer", 1, cancer_package())
 
 
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as Parquet, CSV or JSON lines, by the path's suffix."""
+    if path.suffix == ".parquet":
+        frame.to_parquet(path)
+    elif path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True)
+    return path
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return {".parquet": pd.read_parquet, ".csv": pd.read_csv,
+            ".jsonl": lambda p: pd.read_json(p, lines=True)}[path.suffix](path)
+
+
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
 def test_every_format_in_chunks(tmp_path: Path, model: ServedModel, suffix: str) -> None:
     features, _ = cancer_frame()
-    source = tmp_path / f"in{suffix}"
-    if suffix == ".parquet":
-        features.to_parquet(source)
-    elif suffix == ".csv":
-        features.to_csv(source, index=False)
-    else:
-        features.to_json(source, orient="records", lines=True)
+    source = _write(features, tmp_path / f"in{suffix}")
     seen: list[int] = []
     result = predict_file(model, source, tmp_path / f"out{suffix}", chunk_rows=100, on_progress=seen.append)
     assert result.rows == len(features) and seen[-1] == len(features) and len(seen) == 6
-    out = pd.read_parquet(result.output) if suffix == ".parquet" else (
-        pd.read_csv(result.output) if suffix == ".csv" else pd.read_json(result.output, lines=True))
+    out = _read(result.output)
     assert out["prediction"].tolist() == cancer_package().predict(features).tolist()
     assert list(out.columns[:-1]) == list(features.columns)
 
@@ -42,21 +51,13 @@ def test_every_format_in_chunks(tmp_path: Path, model: ServedModel, suffix: str)
 def test_kept_columns_or_the_predictions_alone(tmp_path: Path, model: ServedModel, suffix: str) -> None:
     features, _ = cancer_frame()
     frame = features.assign(patient=[f"p{i}" for i in range(len(features))])
-    source = tmp_path / f"in{suffix}"
-    if suffix == ".parquet":
-        frame.to_parquet(source)
-    elif suffix == ".csv":
-        frame.to_csv(source, index=False)
-    else:
-        frame.to_json(source, orient="records", lines=True)
+    source = _write(frame, tmp_path / f"in{suffix}")
     expected = cancer_package().predict(features).tolist()
-    read = {".parquet": pd.read_parquet, ".csv": pd.read_csv,
-            ".jsonl": lambda p: pd.read_json(p, lines=True)}[suffix]
-    kept = read(predict_file(model, source, tmp_path / f"kept{suffix}", chunk_rows=100,
+    kept = _read(predict_file(model, source, tmp_path / f"kept{suffix}", chunk_rows=100,
                              keep=["patient", "mean_radius"]).output)
     assert list(kept.columns) == ["patient", "mean_radius", "prediction"]
     assert kept["patient"].tolist() == frame["patient"].tolist() and kept["prediction"].tolist() == expected
-    alone = read(predict_file(model, source, tmp_path / f"alone{suffix}", chunk_rows=100, keep=[]).output)
+    alone = _read(predict_file(model, source, tmp_path / f"alone{suffix}", chunk_rows=100, keep=[]).output)
     assert list(alone.columns) == ["prediction"] and alone["prediction"].tolist() == expected
     with pytest.raises(InvalidInputError, match="has no column\\(s\\) patient_id to keep"):
         predict_file(model, source, tmp_path / f"bad{suffix}", keep=["patient_id"])

@@ -74,10 +74,10 @@ async def invocations(request: Request) -> Response:
 
 # plain Starlette routes: the endpoints read the request themselves, so FastAPI's parameter machinery
 # (which a route taking only the request does not need) is skipped on the busiest paths
-router.add_route("/predict", predict, methods=["POST"])
-router.add_route("/invocations", invocations, methods=["POST"])
 DIRECT = {("POST", "/predict"): predict, ("POST", "/invocations"): invocations}
-"""The same routes for the request middleware to call without the router (see ``middleware``)."""
+"""The busiest routes: the request middleware calls them without the router (see ``middleware``)."""
+for (method, path), endpoint in DIRECT.items():
+    router.add_route(path, endpoint, methods=[method])
 
 
 @router.get("/ping")
