@@ -85,7 +85,8 @@ def _problem(name: str) -> str | None:
         return "it contains a backslash"
     if name.startswith("/"):
         return "it is absolute (starts with '/')"
-    if _DRIVE.match(name):
+    first = next((segment for segment in name.split("/") if segment != "."), "")
+    if _DRIVE.match(first):  # "./C:x" normalises to "C:x": judged where the name really starts
         return "it starts with a drive letter"
     if "#" in name or "?" in name:
         return "it contains '#' or '?'"

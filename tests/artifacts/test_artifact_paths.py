@@ -95,6 +95,12 @@ def test_ensure_inside_resolves_symlinks(tmp_path: Path) -> None:
         ensure_inside(root, "sub/../../x")
 
 
+@pytest.mark.parametrize("name", ["C:x", "./C:x", "././a:", "%2e/A:"])
+def test_a_drive_letter_is_refused_after_leading_dot_segments_too(name: str) -> None:
+    with pytest.raises(UnsafePathError, match="drive letter"):
+        safe_relative_path(name)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="./\\%2e5cfAa:#?\x00 ", max_size=24))
 def test_whatever_is_accepted_stays_inside(name: str) -> None:
