@@ -15,7 +15,8 @@ Chunks are predicted by a ``ChunkScorer``: ``LocalScorer`` predicts in this proc
 ``loopline.serving.batch_ray.RayScorer`` spreads chunks over Ray actors, several in flight,
 and the output is still written in input order. For a model whose inputs are all numeric,
 the chunk's Arrow columns are copied once into the float array the model takes (no
-DataFrame in between).
+DataFrame in between), the same array for every chunk of a run; while a run reads ahead,
+BLAS pools get one thread fewer than the cores (``blas_threads_beside``).
 
 Rows are checked for the signature's required columns; per-value checks are the job of
 ``loopline validate`` on the file, which is built for whole datasets.
@@ -23,6 +24,7 @@ Rows are checked for the signature's required columns; per-value checks are the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import deque
@@ -93,9 +95,10 @@ class LocalScorer:
 
     def __init__(self, model: ServedModel) -> None:
         self.model = model
+        self._buffer = _MatrixBuffer()
 
     def submit(self, chunk: pa.Table) -> dict[str, pa.Array]:
-        return prediction_columns(self.model, chunk)
+        return prediction_columns(self.model, chunk, buffer=self._buffer)
 
     def result(self, handle: dict[str, pa.Array]) -> dict[str, pa.Array]:
         return handle
@@ -122,13 +125,15 @@ def predict_file(
     if chunk_rows < 1:
         raise InvalidInputError(f"chunk_rows must be at least 1, got {chunk_rows}")
     columns = _columns_to_read(model, source, keep)
+    local = scorer is None
     scorer = scorer if scorer is not None else LocalScorer(model)
     started = time.perf_counter()
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     writer = _ChunkWriter(partial, file_format(target))
     rows = 0
     try:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="loopline-batch") as pool:
+        with (ThreadPoolExecutor(max_workers=2, thread_name_prefix="loopline-batch") as pool,
+              blas_threads_beside(busy=1) if local else contextlib.nullcontext()):
             chunks = read_chunks(source, chunk_rows, columns)
             upcoming = pool.submit(next, chunks, None)  # one thread reads ahead, the other writes behind
             written: Future[None] | None = None
@@ -163,6 +168,33 @@ def predict_file(
         partial.unlink(missing_ok=True)
         raise
     return BatchResult(rows, time.perf_counter() - started, target)
+
+
+@contextlib.contextmanager
+def blas_threads_beside(busy: int) -> Iterator[None]:
+    """BLAS pools capped at the cores left beside ``busy`` other busy threads (at least one; never raised).
+
+    A linear model's ``predict`` is mostly a BLAS product, which OpenBLAS spreads over every
+    core; with the next chunk being read and decoded at the same time, the pool's threads
+    wait on each other (on 2 cores a logistic regression used twice the CPU for the same
+    wall time). OpenMP pools (gradient boosting) are left as they are: they do not spin so.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    wanted = max(1, _cores() - busy)
+    blas = ThreadpoolController().select(user_api="blas")
+    if all(info["num_threads"] <= wanted for info in blas.info()):
+        yield
+        return
+    with blas.limit(limits=wanted):
+        yield
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def read_chunks(source: Path, chunk_rows: int, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
@@ -251,11 +283,16 @@ def needed_columns(model: ServedModel, chunk: pa.Table) -> pa.Table:
     return chunk.select([c for c in needed if c in present])
 
 
-def prediction_columns(model: ServedModel, chunk: pa.Table) -> dict[str, pa.Array]:
-    """The output column(s) for ``chunk`` (which holds at least ``needed_columns``)."""
-    array = _float_matrix(model, chunk)
+def prediction_columns(model: ServedModel, chunk: pa.Table, *, buffer: _MatrixBuffer | None = None,
+                       ) -> dict[str, pa.Array]:
+    """The output column(s) for ``chunk`` (which holds at least ``needed_columns``); ``buffer``: an array
+    to fill again rather than a new one per chunk."""
+    array = _float_matrix(model, chunk, buffer)
     if array is not None:
-        return _output_columns(model.predictor.raw_array(array), model.signature.output_name)
+        result = model.predictor.raw_array(array)
+        if buffer is not None and _shares_memory(result, array):
+            result = result.copy()  # a model that returns (a view of) its input: the buffer is filled again
+        return _output_columns(result, model.signature.output_name)
     frame = needed_columns(model, chunk).to_pandas()
     if model.features is not None and not all(c in frame.columns for c in model.features.columns):
         filled = model.features.fill(frame.to_dict("records"))
@@ -273,18 +310,41 @@ def prediction_columns(model: ServedModel, chunk: pa.Table) -> dict[str, pa.Arra
     return _output_columns(result, model.signature.output_name)
 
 
-def _float_matrix(model: ServedModel, chunk: pa.Table) -> np.ndarray | None:
+def _shares_memory(result: Any, array: np.ndarray) -> bool:
+    if isinstance(result, pd.DataFrame):
+        return any(np.may_share_memory(result[c].to_numpy(), array) for c in result.columns)
+    data = result.to_numpy() if isinstance(result, pd.Series) else result
+    return isinstance(data, np.ndarray) and np.may_share_memory(data, array)
+
+
+class _MatrixBuffer:
+    """One float array for the chunks of a run, filled again for each (a new array costs page faults)."""
+
+    def __init__(self) -> None:
+        self.array: np.ndarray | None = None
+
+    def get(self, shape: tuple[int, int]) -> np.ndarray:
+        if self.array is None or self.array.shape != shape:
+            self.array = np.empty(shape, dtype=np.float64, order="F")  # the layout pandas gives
+        return self.array
+
+
+def _float_matrix(model: ServedModel, chunk: pa.Table, buffer: _MatrixBuffer | None = None) -> np.ndarray | None:
     """The chunk as the fast path's float array (nulls as NaN), copied once from Arrow; None off the fast path."""
     columns = model.predictor.columns
     if not model.predictor.fast or model.features is not None or not set(columns) <= set(chunk.column_names):
         return None
-    matrix = np.empty((chunk.num_rows, len(columns)), dtype=np.float64, order="F")  # the layout pandas gives
-    for j, name in enumerate(columns):
-        column = chunk.column(name)
-        if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)
-                or pa.types.is_boolean(column.type)):
-            return None
-        matrix[:, j] = column.cast(pa.float64()).to_numpy()
+    selected = [chunk.column(name) for name in columns]
+    if not all(pa.types.is_floating(c.type) or pa.types.is_integer(c.type) or pa.types.is_boolean(c.type)
+               for c in selected):
+        return None
+    shape = (chunk.num_rows, len(columns))
+    matrix = buffer.get(shape) if buffer is not None else np.empty(shape, dtype=np.float64, order="F")
+    for j, column in enumerate(selected):
+        values = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        if values.type != pa.float64():
+            values = values.cast(pa.float64())  # nulls of integer and boolean columns become NaN
+        matrix[:, j] = values.to_numpy(zero_copy_only=False)
     return matrix
 
 

@@ -125,3 +125,45 @@ def test_the_predict_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         run(["--workspace", str(root), "predict", "cancer@production", "--input", str(tmp_path / "in.csv"),
              "--output", str(tmp_path / "both.parquet"), "--predictions-only", "--keep", "mean_radius"])
     assert exit_info.value.code == 2 and not (tmp_path / "both.parquet").exists()
+
+
+class _FirstColumn:
+    """Predicts its first input column, as a view of the input it was given."""
+
+    def predict(self, data):
+        import numpy as np
+
+        return np.asarray(data)[:, 0]
+
+
+def test_a_model_returning_a_view_of_its_input_gets_its_own_rows_in_every_chunk(tmp_path: Path) -> None:
+    from loopline.registry import ModelPackage, signature_from_schema
+    from loopline.validation import infer_schema, profile
+
+    frame = pd.DataFrame({"a": [float(i) for i in range(1_000)], "b": [0.5] * 1_000})
+    package = ModelPackage(_FirstColumn(), signature=signature_from_schema(infer_schema(profile(frame))),
+                           sample_input=frame.head(10))
+    served = ServedModel.build("first", 1, package)
+    assert served.predictor.fast  # the float-array path, whose array is filled again for every chunk
+    frame.to_parquet(tmp_path / "in.parquet")
+    out = pd.read_parquet(predict_file(served, tmp_path / "in.parquet", tmp_path / "out.parquet", chunk_rows=64,
+                                       keep=[]).output)
+    assert out["prediction"].tolist() == frame["a"].tolist()
+
+
+def test_blas_pools_are_capped_beside_the_reading_thread_and_restored() -> None:
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from loopline.serving.batch import blas_threads_beside
+
+    def blas() -> list[int]:
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = blas()
+    assert before, "numpy's BLAS is loaded"
+    wanted = max(1, len(os.sched_getaffinity(0)) - 1)
+    with blas_threads_beside(busy=1):
+        assert blas() == [min(b, wanted) for b in before]  # lowered to the cores left, never raised
+    assert blas() == before
