@@ -3,11 +3,11 @@
 Input and output may be Parquet, CSV or JSON lines (chosen by suffix). Chunks travel as
 Arrow tables: only the model's columns become a DataFrame for the model, and the
 prediction is appended to the chunk as an Arrow column, so the input's other columns are
-never converted. Reading the next chunk and writing the last one run in threads beside
-the prediction (Arrow's readers and writers release the GIL), so a run takes about as
-long as its slowest part rather than the sum of all three. The output is written under a
-temporary name and renamed into place only when every chunk is done: a failed run leaves
-no half-written file. A column of the input named like the output is replaced. ``keep``
+never converted. Reading runs in a thread of its own, up to two chunks ahead, and writing
+the last chunk in another, beside the prediction (Arrow's readers and writers release the
+GIL), so a run takes about as long as its slowest part rather than the sum of all three.
+The output is written under a temporary name and renamed into place only when every chunk
+is done: a failed run leaves no half-written file. A column of the input named like the output is replaced. ``keep``
 chooses the input columns written beside the predictions (an id, say); with none kept,
 only the model's columns are read and the output is the predictions alone.
 
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -132,20 +134,18 @@ def predict_file(
     writer = _ChunkWriter(partial, file_format(target))
     rows = 0
     try:
-        with (ThreadPoolExecutor(max_workers=2, thread_name_prefix="loopline-batch") as pool,
+        with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="loopline-batch-write") as pool,
+              _ReadAhead(source, read_chunks(source, chunk_rows, columns)) as upcoming,
               blas_threads_beside(busy=1) if local else contextlib.nullcontext()):
-            chunks = read_chunks(source, chunk_rows, columns)
-            upcoming = pool.submit(next, chunks, None)  # one thread reads ahead, the other writes behind
             written: Future[None] | None = None
             pending: deque[tuple[pa.Table, Any]] = deque()
             finished = False
             while pending or not finished:
                 if not finished and len(pending) < scorer.depth:
-                    chunk = upcoming.result()
+                    chunk = upcoming.next()
                     if chunk is None:
                         finished = True
                         continue
-                    upcoming = pool.submit(next, chunks, None)
                     pending.append((chunk, scorer.submit(needed_columns(model, chunk))))
                     continue
                 chunk, handle = pending.popleft()  # the oldest chunk: the output keeps the input's order
@@ -168,6 +168,71 @@ def predict_file(
         partial.unlink(missing_ok=True)
         raise
     return BatchResult(rows, time.perf_counter() - started, target)
+
+
+class _ReadAhead:
+    """The chunks, read in a thread of their own up to ``depth`` chunks ahead of the one being predicted.
+
+    A reader that starts on the next chunk only when the prediction takes one keeps stopping
+    at the prediction's pace; with a queue between them each goes at its own (on 2 cores, the
+    logistic regression's batch went from 70% to 80% of its ``predict``). A reading error
+    (a value a CSV column cannot hold, a damaged file) is raised by ``next`` as a clear input
+    error; leaving the ``with`` stops the reader and closes the file.
+    """
+
+    _END = object()
+
+    def __init__(self, source: Path, chunks: Iterator[pa.Table], depth: int = 1) -> None:
+        self.source = source
+        self._chunks = chunks
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="loopline-batch-read", daemon=True)
+
+    def __enter__(self) -> _ReadAhead:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def next(self) -> pa.Table | None:
+        """The next chunk, None after the last; InvalidInputError when the file cannot be read."""
+        item = self._queue.get()
+        if item is self._END:
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def _read(self) -> None:
+        rows = 0
+        try:
+            for chunk in self._chunks:
+                if not self._put(chunk):
+                    return
+                rows += chunk.num_rows
+            self._put(self._END)
+        except (pa.ArrowException, ValueError, OSError) as exc:
+            self._put(InvalidInputError(f"cannot read {self.source} after its first {rows} row(s): {exc}",
+                                        hint="fix the file (or write it again) and run the prediction again"))
+        except BaseException as exc:  # handed to the predicting thread, which raises it
+            self._put(exc)
+        finally:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, item: Any) -> bool:
+        """Queue ``item`` unless the run stopped; False when it did."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
 
 @contextlib.contextmanager

@@ -167,3 +167,29 @@ def test_blas_pools_are_capped_beside_the_reading_thread_and_restored() -> None:
     with blas_threads_beside(busy=1):
         assert blas() == [min(b, wanted) for b in before]  # lowered to the cores left, never raised
     assert blas() == before
+
+
+def test_a_value_the_file_cannot_hold_is_a_clear_error_and_leaves_no_output(tmp_path: Path,
+                                                                            model: ServedModel) -> None:
+    features, _ = cancer_frame()
+    _write(pd.concat([features] * 30, ignore_index=True), tmp_path / "in.csv")  # about 5 MB
+    lines = (tmp_path / "in.csv").read_text().splitlines()
+    lines[15_000] = "abc," + lines[15_000].split(",", 1)[1]  # past the block the column types come from
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInputError, match=r"cannot read .*in.csv after its first \d+ row\(s\): .*'abc'"):
+        predict_file(model, tmp_path / "in.csv", tmp_path / "out.parquet", chunk_rows=1_000)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_failed_prediction_stops_the_reader(tmp_path: Path, model: ServedModel) -> None:
+    import threading
+
+    features, _ = cancer_frame()
+    holed = pd.concat([features] * 10, ignore_index=True)
+    holed.loc[150, "mean_radius"] = None  # the second chunk fails; the reader is chunks ahead
+    holed.to_parquet(tmp_path / "in.parquet")
+    from loopline.serving import PredictionFailed
+
+    with pytest.raises(PredictionFailed):
+        predict_file(model, tmp_path / "in.parquet", tmp_path / "out.parquet", chunk_rows=100)
+    assert not [t for t in threading.enumerate() if t.name.startswith("loopline-batch")]
