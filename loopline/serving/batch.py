@@ -73,7 +73,11 @@ def count_rows(path: Path) -> int | None:
     if file_format(path) == "parquet":
         import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except (pa.ArrowException, OSError) as exc:
+            raise InvalidInputError(f"cannot read {path}: {exc}",
+                                    hint="check that the file is complete and in the format its suffix says") from None
     return None
 
 

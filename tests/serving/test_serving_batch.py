@@ -193,3 +193,17 @@ def test_a_failed_prediction_stops_the_reader(tmp_path: Path, model: ServedModel
     with pytest.raises(PredictionFailed):
         predict_file(model, tmp_path / "in.parquet", tmp_path / "out.parquet", chunk_rows=100)
     assert not [t for t in threading.enumerate() if t.name.startswith("loopline-batch")]
+
+
+def test_a_damaged_parquet_file_is_a_clear_error(tmp_path: Path, model: ServedModel) -> None:
+    from loopline.serving.batch import count_rows
+
+    features, _ = cancer_frame()
+    features.to_parquet(tmp_path / "whole.parquet")
+    data = (tmp_path / "whole.parquet").read_bytes()
+    (tmp_path / "in.parquet").write_bytes(data[: len(data) // 2])  # cut off: no footer
+    with pytest.raises(InvalidInputError, match="cannot read .*in.parquet"):
+        count_rows(tmp_path / "in.parquet")
+    with pytest.raises(InvalidInputError, match="cannot read .*in.parquet after its first 0 row"):
+        predict_file(model, tmp_path / "in.parquet", tmp_path / "out.parquet")
+    assert not (tmp_path / "out.parquet").exists()
