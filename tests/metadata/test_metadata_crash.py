@@ -51,17 +51,29 @@ def _write_forever(url: str, ready: "multiprocessing.synchronize.Event") -> None
         round_ += 1
 
 
+def _wait_for_a_complete_execution(url: str, timeout_s: float) -> None:
+    e = tables.executions
+    query = select(func.count()).where(e.c.state == ExecutionState.COMPLETE.value)
+    deadline = time.monotonic() + timeout_s
+    with MetadataStore(url) as store:
+        while store._db.read(lambda conn: conn.execute(query).scalar_one()) == 0:
+            assert time.monotonic() < deadline, "no step completed in time"
+            time.sleep(0.02)
+
+
 def test_sigkill_during_writes_leaves_no_half_written_execution(sqlite_url: str) -> None:
     MetadataStore(sqlite_url).open().close()
     context = multiprocessing.get_context("fork")
     rng = random.Random(20240601)
     started = time.perf_counter()
-    for _ in range(KILLS):
+    for kill in range(KILLS):
         ready = context.Event()
         writer = context.Process(target=_write_forever, args=(sqlite_url, ready))
         writer.start()
         assert ready.wait(30), "the writer did not start"
         time.sleep(rng.uniform(0.01, 0.25))
+        if kill == KILLS - 1:  # on a slow machine every kill may come before the first step completes
+            _wait_for_a_complete_execution(sqlite_url, timeout_s=60)
         os.kill(writer.pid, signal.SIGKILL)
         writer.join(30)
         assert writer.exitcode == -signal.SIGKILL
