@@ -7,9 +7,10 @@ never converted. Reading runs in a thread of its own, up to two chunks ahead, an
 the last chunk in another, beside the prediction (Arrow's readers and writers release the
 GIL), so a run takes about as long as its slowest part rather than the sum of all three.
 The output is written under a temporary name and renamed into place only when every chunk
-is done: a failed run leaves no half-written file. A column of the input named like the output is replaced. ``keep``
-chooses the input columns written beside the predictions (an id, say); with none kept,
-only the model's columns are read and the output is the predictions alone.
+is done: a failed run leaves no half-written file. A column of the input named like the
+output is replaced. ``keep`` chooses the input columns written beside the predictions (an
+id, say); with none kept, only the model's columns are read and the output is the
+predictions alone.
 
 Chunks are predicted by a ``ChunkScorer``: ``LocalScorer`` predicts in this process;
 ``loopline.serving.batch_ray.RayScorer`` spreads chunks over Ray actors, several in flight,
@@ -30,7 +31,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ from loopline.serving.served import ServedModel
 
 SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 DEFAULT_CHUNK_ROWS = 100_000
+_READ_ERRORS = (pa.ArrowException, ValueError, OSError)  # what reading a damaged or mistyped file raises
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,14 @@ def count_rows(path: Path) -> int | None:
 
         try:
             return int(pq.ParquetFile(path).metadata.num_rows)
-        except (pa.ArrowException, OSError) as exc:
-            raise InvalidInputError(f"cannot read {path}: {exc}",
-                                    hint="check that the file is complete and in the format its suffix says") from None
+        except _READ_ERRORS as exc:
+            raise _unreadable(f"cannot read {path}", exc) from None
     return None
+
+
+def _unreadable(message: str, error: Exception) -> InvalidInputError:
+    return InvalidInputError(f"{message}: {error}",
+                             hint="check that the file is complete and in the format its suffix says")
 
 
 class ChunkScorer(Protocol):
@@ -175,7 +181,7 @@ def predict_file(
 
 
 class _ReadAhead:
-    """The chunks, read in a thread of their own up to ``depth`` chunks ahead of the one being predicted.
+    """The chunks, read in a thread of their own: ``depth`` of them waiting while the next is read.
 
     A reader that starts on the next chunk only when the prediction takes one keeps stopping
     at the prediction's pace; with a queue between them each goes at its own (on 2 cores, the
@@ -186,7 +192,7 @@ class _ReadAhead:
 
     _END = object()
 
-    def __init__(self, source: Path, chunks: Iterator[pa.Table], depth: int = 1) -> None:
+    def __init__(self, source: Path, chunks: Generator[pa.Table, None, None], depth: int = 1) -> None:
         self.source = source
         self._chunks = chunks
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
@@ -218,15 +224,12 @@ class _ReadAhead:
                     return
                 rows += chunk.num_rows
             self._put(self._END)
-        except (pa.ArrowException, ValueError, OSError) as exc:
-            self._put(InvalidInputError(f"cannot read {self.source} after its first {rows} row(s): {exc}",
-                                        hint="fix the file (or write it again) and run the prediction again"))
+        except _READ_ERRORS as exc:
+            self._put(_unreadable(f"cannot read {self.source} after its first {rows} row(s)", exc))
         except BaseException as exc:  # handed to the predicting thread, which raises it
             self._put(exc)
         finally:
-            close = getattr(self._chunks, "close", None)
-            if close is not None:
-                close()
+            self._chunks.close()
 
     def _put(self, item: Any) -> bool:
         """Queue ``item`` unless the run stopped; False when it did."""
@@ -266,7 +269,8 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def read_chunks(source: Path, chunk_rows: int, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+def read_chunks(source: Path, chunk_rows: int, columns: Sequence[str] | None = None,
+                ) -> Generator[pa.Table, None, None]:
     """The file as Arrow tables of ``chunk_rows`` rows (the last may be shorter); only ``columns`` if given."""
     kind = file_format(source)
     if kind == "parquet":
@@ -317,9 +321,8 @@ def input_columns(source: Path) -> list[str]:
 
             return list(pcsv.open_csv(source).schema.names)
         first = next(iter(pd.read_json(source, lines=True, chunksize=100)), None)
-    except (pa.ArrowException, ValueError, OSError) as exc:
-        raise InvalidInputError(f"cannot read the columns of {source}: {exc}",
-                                hint="check that the file is complete and in the format its suffix says") from None
+    except _READ_ERRORS as exc:
+        raise _unreadable(f"cannot read the columns of {source}", exc) from None
     return [] if first is None else [str(c) for c in first.columns]
 
 
